@@ -1,0 +1,6 @@
+"""``python -m mlops_dsl``."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,56 @@
+"""Canonical JSON and the atomic writing of an output folder.
+
+One serializer for everything: sorted keys, 2-space indent, trailing newline, UTF-8, no timestamps
+or tool versions. A folder is written to a temporary sibling and moved into place, so a failed
+compile never leaves a half-written output; a folder that mlops_dsl did not write is never replaced.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import BlueprintError, Location, Problem
+
+MARKER = ".mlops_dsl-output"
+
+
+TEMPLATE_INDENT = 1  # keeps a one-pipeline template under the 51,200 bytes sendable inline
+
+
+def canonical_json(value, *, indent: int = 2) -> bytes:
+    """The one JSON form of every artifact: sorted keys, one key per line, trailing newline.
+
+    Templates use ``TEMPLATE_INDENT``: the AWS CLI sends the file as written, and CloudFormation
+    accepts at most 51,200 bytes inline; a 2-space indent alone costs ~8 KB on the sample.
+    """
+    text = json.dumps(value, sort_keys=True, indent=indent, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def write_folder(target: Path, files: dict[str, bytes]) -> None:
+    """Replace ``target`` with exactly ``files`` (relative path -> bytes), atomically."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).exists())):
+        raise BlueprintError([Problem("MLD030", "--output", f"{target} exists and was not written "
+                                      "by mlops_dsl; choose an empty or new folder", Location(str(target)))])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary folder
+    try:
+        for relative, data in {**files, MARKER: b""}.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, retired / "previous")
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

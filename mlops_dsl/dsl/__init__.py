@@ -1,0 +1,12 @@
+"""What blueprint authors import. Immutable values only; no AWS, no I/O."""
+from .blueprint import Blueprint
+from .components import (DEFAULT_RANGES, BatchTransform, BuiltInImage, ByoImage, Categorical,
+                         Continuous, Endpoint, Environment, FeatureStore, GlueTransform, Integer,
+                         LocalData, Objective, Training, Tuning, maximize, minimize)
+from .gate import Gate, metric
+
+__all__ = [
+    "Blueprint", "BatchTransform", "BuiltInImage", "ByoImage", "Categorical", "Continuous",
+    "DEFAULT_RANGES", "Endpoint", "Environment", "FeatureStore", "Gate", "GlueTransform", "Integer",
+    "LocalData", "Objective", "Training", "Tuning", "maximize", "metric", "minimize",
+]

@@ -1,0 +1,209 @@
+"""The CloudFormation template, built with troposphere. A pure function of the resolved pipeline.
+
+Resources: the six stores of the reference module (encrypted, public access blocked, TLS only,
+retained on stack deletion so no data is lost), the Glue job, database and crawler, the ECR
+repository (bring-your-own image only), one role per service principal, the Lambda handlers inlined,
+the state machine (ASL embedded with ``Fn::Sub`` so every target resolves it) and the trigger.
+"""
+from __future__ import annotations
+
+import json
+
+from troposphere import GetAtt, Output, Ref, Sub, Tags, Template
+from troposphere.awslambda import Code, Function
+from troposphere.ec2 import SecurityGroup, SecurityGroupRule
+from troposphere.ecr import EncryptionConfiguration, ImageScanningConfiguration, Repository
+from troposphere.events import Rule, Target
+from troposphere.glue import (Crawler, Database, DatabaseInput, ExecutionProperty, Job, JobCommand,
+                              S3Target, SchemaChangePolicy, Targets)
+from troposphere.logs import LogGroup
+from troposphere.s3 import (Bucket, BucketEncryption, BucketPolicy, EventBridgeConfiguration,
+                            NotificationConfiguration, OwnershipControls, OwnershipControlsRule,
+                            PublicAccessBlockConfiguration, ServerSideEncryptionByDefault,
+                            ServerSideEncryptionRule, VersioningConfiguration)
+from troposphere.stepfunctions import CloudWatchLogsLogGroup, LogDestination, LoggingConfiguration, StateMachine
+
+from ..model import PREDICTIONS_PREFIX, TRAIN_PREFIX, Pipeline
+from . import handlers, iam
+from . import names as n
+
+LOG_RETENTION_DAYS = 90
+
+BUCKET_PURPOSE = {
+    n.FEATURE_STORE: "Feature store: training data under data/train/, scoring data under data/score/",
+    n.SOURCE_REPOSITORY: "Source repository: the Glue script and its Python wheels",
+    n.EXTRACTS: "Extracts store: the Glue job's output, read by training and batch transform",
+    n.MODEL_STORE: "Model store: model artifacts of the training jobs",
+    n.METADATA: "Metadata store: a JSON log of each tuning run",
+    n.OUTPUT: "Output store: batch transform output, crawled for Athena",
+}
+VERSIONED = (n.MODEL_STORE, n.METADATA)
+
+
+def _tags(pipeline: Pipeline, **extra) -> Tags:
+    return Tags(**dict(pipeline.tags), **extra)
+
+
+def _bucket(pipeline: Pipeline, logical_id: str) -> list:
+    properties = {
+        "BucketEncryption": BucketEncryption(ServerSideEncryptionConfiguration=[
+            ServerSideEncryptionRule(ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+                SSEAlgorithm="AES256"))]),
+        "PublicAccessBlockConfiguration": PublicAccessBlockConfiguration(
+            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True,
+            RestrictPublicBuckets=True),
+        "OwnershipControls": OwnershipControls(Rules=[OwnershipControlsRule(
+            ObjectOwnership="BucketOwnerEnforced")]),
+        "Tags": _tags(pipeline),
+    }
+    if logical_id in VERSIONED:
+        properties["VersioningConfiguration"] = VersioningConfiguration(Status="Enabled")
+    if logical_id == n.FEATURE_STORE:
+        properties["NotificationConfiguration"] = NotificationConfiguration(
+            EventBridgeConfiguration=EventBridgeConfiguration(EventBridgeEnabled=True))
+    bucket = Bucket(logical_id, DeletionPolicy="Retain", UpdateReplacePolicy="Retain", **properties)
+    policy = BucketPolicy(f"{logical_id}Policy", Bucket=Ref(logical_id), PolicyDocument={
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+                       "Action": "s3:*",
+                       "Resource": [GetAtt(logical_id, "Arn"), Sub(f"${{{logical_id}.Arn}}/*")],
+                       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+    return [bucket, policy]
+
+
+def _glue(pipeline: Pipeline) -> list:
+    script = Sub(f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{pipeline.script.key}")
+    arguments = {"--job-language": "python"}
+    if pipeline.wheels:
+        arguments["--extra-py-files"] = Sub(",".join(
+            f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{wheel.key}" for wheel in pipeline.wheels))
+    if pipeline.glue_command == "pythonshell":
+        command = JobCommand(Name="pythonshell", PythonVersion="3.9", ScriptLocation=script)
+        sizing = {"GlueVersion": "3.0", "MaxCapacity": 0.0625}
+        arguments["library-set"] = "analytics"  # pandas and boto3 preinstalled in Python shell 3.9
+    else:
+        command = JobCommand(Name="glueetl", PythonVersion="3", ScriptLocation=script)
+        sizing = {"GlueVersion": "4.0", "WorkerType": "G.1X", "NumberOfWorkers": 2}
+    job = Job(n.GLUE_JOB, Name=pipeline.glue_job_name, Role=GetAtt(n.GLUE_ROLE, "Arn"),
+              Command=command, DefaultArguments=arguments, Timeout=60,
+              ExecutionProperty=ExecutionProperty(MaxConcurrentRuns=1),
+              Description="Transforms feature-store data into extracts", Tags=dict(pipeline.tags),
+              **sizing)
+    resources = [job]
+    if not pipeline.is_endpoint:
+        resources += [
+            Database(n.DATABASE, CatalogId=Ref("AWS::AccountId"),
+                     DatabaseInput=DatabaseInput(Name=pipeline.database_name,
+                                                 Description="Batch transform output, for Athena")),
+            Crawler(n.CRAWLER, Name=pipeline.crawler_name, Role=GetAtt(n.GLUE_ROLE, "Arn"),
+                    DatabaseName=Ref(n.DATABASE),
+                    Targets=Targets(S3Targets=[S3Target(
+                        Path=Sub(f"s3://{n.sub(n.OUTPUT)}/{PREDICTIONS_PREFIX}"))]),
+                    SchemaChangePolicy=SchemaChangePolicy(UpdateBehavior="UPDATE_IN_DATABASE",
+                                                          DeleteBehavior="LOG"),
+                    Tags=dict(pipeline.tags)),
+        ]
+    return resources
+
+
+def _functions(pipeline: Pipeline) -> list:
+    wanted = [(n.JOB_NAME_FUNCTION, "job-name", handlers.JOB_NAME, "Unique SageMaker job names")]
+    if pipeline.is_endpoint:
+        wanted.append((n.ENDPOINT_CHECK_FUNCTION, "endpoint-check", handlers.ENDPOINT_EXISTS,
+                       "Create-or-update decision for the endpoint"))
+    resources = []
+    for logical_id, purpose, module, description in wanted:
+        name = iam.function_name(pipeline, purpose)
+        resources += [
+            LogGroup(f"{logical_id}Logs", LogGroupName=f"/aws/lambda/{name}",
+                     RetentionInDays=LOG_RETENTION_DAYS, DeletionPolicy="Delete",
+                     UpdateReplacePolicy="Delete"),
+            Function(logical_id, FunctionName=name, Description=description, Runtime="python3.12",
+                     Handler="index.handler", Role=GetAtt(n.LAMBDA_ROLE, "Arn"), Timeout=30,
+                     MemorySize=128, Code=Code(ZipFile=handlers.handler_source(module)),
+                     Tags=_tags(pipeline), DependsOn=[f"{logical_id}Logs"]),
+        ]
+    return resources
+
+
+def _state_machine(pipeline: Pipeline, definition: dict) -> list:
+    compact = json.dumps(definition, sort_keys=True, separators=(",", ":"))
+    log_group = LogGroup(n.STATE_MACHINE_LOGS,
+                         LogGroupName=f"/aws/vendedlogs/states/{pipeline.state_machine_name}",
+                         RetentionInDays=LOG_RETENTION_DAYS, DeletionPolicy="Delete",
+                         UpdateReplacePolicy="Delete")
+    machine = StateMachine(
+        n.STATE_MACHINE, StateMachineName=pipeline.state_machine_name,
+        RoleArn=GetAtt(n.STATES_ROLE, "Arn"), DefinitionString=Sub(compact),
+        LoggingConfiguration=LoggingConfiguration(
+            Level="ERROR", IncludeExecutionData=False,
+            Destinations=[LogDestination(CloudWatchLogsLogGroup=CloudWatchLogsLogGroup(
+                LogGroupArn=GetAtt(n.STATE_MACHINE_LOGS, "Arn")))]),
+        Tags=_tags(pipeline))
+    bucket = pipeline.existing_feature_store or Ref(n.FEATURE_STORE)
+    trigger = Rule(n.TRIGGER, Description="Start the pipeline when training data lands",
+                   State="ENABLED", EventPattern={
+                       "source": ["aws.s3"], "detail-type": ["Object Created"],
+                       "detail": {"bucket": {"name": [bucket]},
+                                  "object": {"key": [{"prefix": TRAIN_PREFIX}]}}},
+                   Targets=[Target(Id="pipeline", Arn=Ref(n.STATE_MACHINE),
+                                   RoleArn=GetAtt(n.EVENTS_ROLE, "Arn"))])
+    return [log_group, machine, trigger]
+
+
+def _outputs(pipeline: Pipeline) -> list:
+    fs = pipeline.existing_feature_store or n.sub(n.FEATURE_STORE)
+    outputs = [Output(f"{logical_id}Name", Description=BUCKET_PURPOSE[logical_id],
+                      Value=Ref(logical_id) if logical_id != n.FEATURE_STORE or not
+                      pipeline.existing_feature_store else pipeline.existing_feature_store)
+               for logical_id in n.BUCKETS]
+    upload = [f"aws s3 sync assets s3://{n.sub(n.SOURCE_REPOSITORY)}/assets"]
+    if not pipeline.is_endpoint:
+        upload.append(f"aws s3 cp {pipeline.score_key.rsplit('/', 1)[-1]} s3://{fs}/{pipeline.score_key}")
+    upload.append(f"aws s3 cp {pipeline.train_key.rsplit('/', 1)[-1]} s3://{fs}/{pipeline.train_key}")
+    outputs += [
+        Output("StateMachineArn", Description="The pipeline's state machine", Value=Ref(n.STATE_MACHINE)),
+        Output("StateMachineName", Value=GetAtt(n.STATE_MACHINE, "Name")),
+        Output("GlueJobName", Value=Ref(n.GLUE_JOB)),
+        Output("UploadCommands", Description="Upload the Glue assets (from the compile folder), "
+               "then the data; the training data starts a run", Value=Sub(" && ".join(upload))),
+        Output("StartExecutionCommand", Description="Start a run without uploading data",
+               Value=Sub(f"aws stepfunctions start-execution --state-machine-arn ${{{n.STATE_MACHINE}}}")),
+    ]
+    if pipeline.byo_image is not None:
+        outputs.append(Output("ImageRepositoryUri", Description="Push the bring-your-own image here",
+                              Value=GetAtt(n.MODEL_REPOSITORY, "RepositoryUri")))
+    if not pipeline.is_endpoint:
+        outputs.append(Output("AthenaDatabase", Value=Ref(n.DATABASE)))
+    return outputs
+
+
+def build_template(pipeline: Pipeline, definition: dict) -> Template:
+    """The whole stack for one pipeline."""
+    template = Template(Description=f"mlops_dsl pipeline {pipeline.name} ({pipeline.name_prefix}): "
+                                    f"Glue transform, SageMaker tuning, gate, "
+                                    f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")
+    template.set_version("2010-09-09")
+    for logical_id in n.BUCKETS:
+        if logical_id == n.FEATURE_STORE and pipeline.existing_feature_store:
+            continue
+        template.add_resource(_bucket(pipeline, logical_id))
+    if pipeline.byo_image is not None:
+        template.add_resource(Repository(
+            n.MODEL_REPOSITORY, RepositoryName=pipeline.byo_image.name,
+            ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
+            EncryptionConfiguration=EncryptionConfiguration(EncryptionType="AES256"),
+            Tags=_tags(pipeline)))
+    if pipeline.private_subnets:
+        template.add_resource(SecurityGroup(
+            n.TRAINING_SECURITY_GROUP, GroupDescription="SageMaker training jobs and model",
+            VpcId=pipeline.vpc_id, SecurityGroupEgress=[SecurityGroupRule(
+                IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0",
+                Description="HTTPS to S3, ECR and SageMaker APIs")],
+            Tags=_tags(pipeline)))
+    template.add_resource(iam.roles(pipeline))
+    template.add_resource(_glue(pipeline))
+    template.add_resource(_functions(pipeline))
+    template.add_resource(_state_machine(pipeline, definition))
+    template.add_output(_outputs(pipeline))
+    return template

@@ -1,0 +1,37 @@
+"""Fixtures of the runtime tests (lambdas/, glue/, container/); helpers are in runtime_helpers."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # runtime_helpers, in any import mode
+
+from runtime_helpers import (  # noqa: E402
+    MID_RANGE, TRAIN, opt_ml_tree, run, sample_source, transform_args,
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs programs or servers (seconds each)")
+
+
+@pytest.fixture(scope="session")
+def extracts(tmp_path_factory) -> Path:
+    """The transform's output for the whole sample (run once per session)."""
+    base = tmp_path_factory.mktemp("extracts")
+    source = sample_source(base / "source")
+    result = run(transform_args(source, base / "dest"))
+    assert result.returncode == 0, result.stderr
+    return base / "dest"
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, extracts) -> tuple[Path, subprocess.CompletedProcess]:
+    """(OPT_ML, the finished train process) for mid-range hyperparameters (run once)."""
+    opt_ml = opt_ml_tree(tmp_path_factory.mktemp("opt_ml"), extracts, MID_RANGE)
+    result = run([TRAIN], env={"OPT_ML": str(opt_ml)})
+    assert result.returncode == 0, result.stderr
+    return opt_ml, result
