@@ -1,70 +1,43 @@
 """Argument parsing and exit codes only: 0 success, 2 invalid blueprint or config, 1 unexpected.
 
-Heavy imports (the compiler, troposphere, the SDK) happen inside the commands, so ``--help`` and
-``--version`` stay instant.
+Each command lives in ``mlops_dsl/commands/<name>.py``; heavy imports happen inside its ``run``,
+so ``--help`` and ``--version`` stay instant.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 from . import __version__
+from .commands import COMMANDS
 from .errors import BlueprintError
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict]:
     parser = argparse.ArgumentParser(
         prog="python -m mlops_dsl",
         description="Compile an ML-Ops blueprint (Python module or JSON config) into a "
                     "CloudFormation template and a Step Functions workflow.")
     parser.add_argument("--version", action="version", version=f"mlops_dsl {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    compile_ = commands.add_parser("compile", help="write template.json, statemachine.asl.json and assets")
-    compile_.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
-    compile_.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<name>/)")
-    compile_.add_argument("--name", help="which blueprint, when the module defines several")
-    validate = commands.add_parser("validate", help="run every check and write nothing")
-    validate.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
-    validate.add_argument("--name", help="which blueprint, when the module defines several")
-    return parser
-
-
-def _compile(args, write: bool) -> int:
-    from pathlib import Path
-
-    from .compiler import TEMPLATE, WORKFLOW, compile_blueprint
-    from .loader import load_blueprint
-
-    name, blueprint = load_blueprint(args.blueprint, name=args.name)
-    compiled = compile_blueprint(blueprint, name=name)
-    resources = len(compiled.template.get("Resources", {}))
-    states = len(compiled.definition.get("States", {}))
-    size = len(compiled.files[TEMPLATE])
-    if write:
-        from .artifacts import write_folder
-
-        target = Path(args.output) if args.output else Path("build") / name
-        write_folder(target, compiled.files)
-        print(f"compiled {name}: {target}/")
-        print(f"  {TEMPLATE}  {resources} resources, {size:,} bytes")
-        print(f"  {WORKFLOW}  {states} states")
-        for asset in compiled.pipeline.assets:
-            print(f"  {asset.key}")
-    else:
-        print(f"{args.blueprint}: {name}: valid ({resources} resources, {states} states, "
-              f"template {size:,} bytes)")
-    for note in compiled.notes:
-        print(f"note: {note}")
-    return EXIT_OK
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    modules = {}
+    for name in COMMANDS:
+        module = importlib.import_module(f".commands.{name.replace('-', '_')}", __package__)
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        modules[name] = module
+    return parser, modules
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser, modules = _parser()
+    args = parser.parse_args(argv)
     try:
-        return _compile(args, write=args.command == "compile")
+        return modules[args.command].run(args)
     except BlueprintError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -27,6 +27,14 @@ class Compiled:
     definition: dict
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def resource_count(self) -> int:
+        return len(self.template.get("Resources", {}))
+
+    @property
+    def state_count(self) -> int:
+        return len(self.definition.get("States", {}))
+
 
 def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     """Compile one blueprint; raises BlueprintError listing every problem found."""
@@ -55,3 +63,11 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     for asset in pipeline.assets:
         files[asset.key] = asset.source.read_bytes()
     return Compiled(pipeline, files, template, definition, tuple(notes))
+
+
+def compile_file(path, *, name: str | None = None) -> Compiled:
+    """Load a blueprint module or JSON config and compile the blueprint it defines (or ``name``)."""
+    from .loader import load_blueprint
+
+    name, blueprint = load_blueprint(path, name=name)
+    return compile_blueprint(blueprint, name=name)

@@ -61,3 +61,13 @@ def moto_server(moto_server_url, monkeypatch):
     urllib.request.urlopen(request, timeout=10).close()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server_url)
     return moto_server_url
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the current compiler output (review the diff!)")
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request) -> bool:
+    return request.config.getoption("--update-goldens")

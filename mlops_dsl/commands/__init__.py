@@ -1,0 +1,8 @@
+"""One module per CLI command. Each defines ``HELP``, ``add_arguments(parser)`` and ``run(args)``.
+
+Command modules import nothing heavy at module level (the compiler, troposphere, boto3, the SDK
+are imported inside ``run``), so ``--help`` and ``--version`` stay instant. To add a command, add
+its module name to ``COMMANDS``.
+"""
+
+COMMANDS = ("compile", "validate")

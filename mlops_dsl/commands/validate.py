@@ -1,0 +1,21 @@
+"""``validate BLUEPRINT [--name NAME]``: every check of compile, nothing written."""
+from __future__ import annotations
+
+HELP = "run every check and write nothing"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
+    parser.add_argument("--name", help="which blueprint, when the module defines several")
+
+
+def run(args) -> int:
+    from ..compiler import TEMPLATE, compile_file
+
+    compiled = compile_file(args.blueprint, name=args.name)
+    print(f"{args.blueprint}: {compiled.pipeline.name}: valid "
+          f"({compiled.resource_count} resources, {compiled.state_count} states, "
+          f"template {len(compiled.files[TEMPLATE]):,} bytes)")
+    for note in compiled.notes:
+        print(f"note: {note}")
+    return 0
