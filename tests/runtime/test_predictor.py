@@ -1,6 +1,7 @@
 """container/xgboost/predictor.py through Flask's test client and through serve + gunicorn."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -148,10 +149,11 @@ def _request(url: str, data: bytes | None = None, content_type: str | None = Non
         return err.code, err.read()
 
 
-@pytest.fixture(scope="module")
-def server(trained):
+@contextlib.contextmanager
+def serving(opt_ml):
+    """`serve` without nginx on a free port of 127.0.0.1; yields (url, process); always stopped."""
     port = _free_port()
-    env = dict(os.environ, OPT_ML=str(trained[0]), SERVE_BIND=f"127.0.0.1:{port}",
+    env = dict(os.environ, OPT_ML=str(opt_ml), SERVE_BIND=f"127.0.0.1:{port}",
                MODEL_SERVER_WORKERS="1")
     process = subprocess.Popen([sys.executable, str(SERVE)], env=env, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -179,9 +181,15 @@ def server(trained):
         process.stdout.close()
 
 
+@pytest.fixture(scope="module")
+def server(trained):
+    with serving(trained[0]) as (url, _):
+        yield url
+
+
 @pytest.mark.slow
 def test_gunicorn_round_trip(server, score_csv, features):
-    url, _ = server
+    url = server
     assert _request(f"{url}/ping")[0] == 200
     status, body = _request(f"{url}/invocations", score_csv, "text/csv")
     assert status == 200, body
@@ -193,7 +201,7 @@ def test_gunicorn_round_trip(server, score_csv, features):
 
 @pytest.mark.slow
 def test_gunicorn_errors(server, score_csv):
-    url, _ = server
+    url = server
     bad = _frame(score_csv).head(1).drop(columns=["OverTime"]).to_csv(index=False).encode()
     status, body = _request(f"{url}/invocations", bad, "text/csv")
     assert status == 400 and b"missing column(s): OverTime" in body
@@ -202,8 +210,8 @@ def test_gunicorn_errors(server, score_csv):
 
 
 @pytest.mark.slow
-def test_serve_stops_on_sigterm(server):
-    _, process = server
-    os.killpg(process.pid, signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
-    assert b"serve: stopped" in process.stdout.read()
+def test_serve_stops_on_sigterm(trained):
+    with serving(trained[0]) as (_, process):
+        process.send_signal(signal.SIGTERM)  # serve alone: it must stop gunicorn itself
+        assert process.wait(timeout=30) == 0
+        assert b"serve: stopped" in process.stdout.read()
