@@ -163,8 +163,9 @@ def _outputs(pipeline: Pipeline) -> list:
     upload.append(f"aws s3 cp {pipeline.train_key.rsplit('/', 1)[-1]} s3://{fs}/{pipeline.train_key}")
     outputs += [
         Output("StateMachineArn", Description="The pipeline's state machine", Value=Ref(n.STATE_MACHINE)),
-        Output("StateMachineName", Value=GetAtt(n.STATE_MACHINE, "Name")),
-        Output("GlueJobName", Value=Ref(n.GLUE_JOB)),
+        # Names known at compile time are written as literals (moto cannot resolve Glue refs).
+        Output("StateMachineName", Value=pipeline.state_machine_name),
+        Output("GlueJobName", Value=pipeline.glue_job_name),
         Output("UploadCommands", Description="Upload the Glue assets (from the compile folder), "
                "then the data; the training data starts a run", Value=Sub(" && ".join(upload))),
         Output("StartExecutionCommand", Description="Start a run without uploading data",
@@ -174,7 +175,7 @@ def _outputs(pipeline: Pipeline) -> list:
         outputs.append(Output("ImageRepositoryUri", Description="Push the bring-your-own image here",
                               Value=GetAtt(n.MODEL_REPOSITORY, "RepositoryUri")))
     if not pipeline.is_endpoint:
-        outputs.append(Output("AthenaDatabase", Value=Ref(n.DATABASE)))
+        outputs.append(Output("AthenaDatabase", Value=pipeline.database_name))
     return outputs
 
 

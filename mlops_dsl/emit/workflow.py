@@ -87,7 +87,7 @@ def parameter_ranges(ranges) -> dict:
         kind = "ContinuousParameterRanges" if isinstance(item, Continuous) else "IntegerParameterRanges"
         out[kind].append({"Name": item.name, "MinValue": _number_text(item.min),
                           "MaxValue": _number_text(item.max), "ScalingType": item.scaling})
-    return out
+    return {kind: items for kind, items in out.items() if items}
 
 
 def tuning_parameters(pipeline: Pipeline) -> dict:

@@ -1,0 +1,163 @@
+"""The deploy sequence: change set -> review -> execute -> follow -> assets -> data -> summary.
+
+Assets go to the stack's own source repository bucket, so they are uploaded once the stack exists;
+the data goes last (scoring first, then training: a new object under ``data/train/`` starts a run
+through EventBridge). Nothing is uploaded before the stack has settled, so a rolled-back deploy
+never had any of the user's files, and every bucket is retained (DeletionPolicy Retain) anyway.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import assets, changeset, events
+from . import stack as stacks
+from .faults import DeployError
+
+SOURCE_BUCKET, SOURCE_OUTPUT = "SourceRepositoryBucket", "SourceRepositoryBucketName"
+FEATURE_BUCKET, FEATURE_OUTPUT = "FeatureStoreBucket", "FeatureStoreBucketName"
+STATE_MACHINE, STATE_MACHINE_OUTPUT = "StateMachine", "StateMachineArn"
+
+
+@dataclass
+class Options:
+    stack_name: str
+    yes: bool = False
+    poll_seconds: float = 5.0
+
+
+def confirm(question: str) -> bool:
+    import sys
+
+    if not sys.stdin or not sys.stdin.isatty():
+        raise DeployError("the change set needs a confirmation and there is no terminal to ask in",
+                          "review it with `python -m mlops_dsl diff`, then rerun deploy with --yes")
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def deploy(compiled, aws, options: Options, *, out=print, ask=confirm) -> int:
+    from ..compiler import TEMPLATE
+
+    cf = aws.client("cloudformation")
+    name = options.stack_name
+    stack = stacks.describe(cf, name)
+    if stack.status:
+        stacks.check_updatable(stack)
+    body = compiled.files[TEMPLATE]
+    out(f"deploying {compiled.pipeline.name} to stack {name} in {aws.region}")
+    changed = True
+    if stack.exists and stack.status in stacks.SETTLED_OK and \
+            changeset.same_template(stacks.deployed_template(cf, name), compiled.template):
+        changed = False
+    else:
+        url = _staged_template_url(aws, cf, stack, body) \
+            if len(body) > changeset.MAX_INLINE_TEMPLATE_BYTES else None
+        plan = changeset.create(cf, stack, body, compiled.template, template_url=url, out=out)
+        for line in changeset.render(plan):
+            out(line)
+        if plan.empty:
+            changed = False
+        else:
+            if not options.yes and not ask("Execute this change set?"):
+                changeset.delete(cf, plan)
+                out("not executed: the change set was deleted and the stack is unchanged")
+                return 1
+            _execute(cf, plan, len(plan.changes), options, out)
+    if not changed:
+        out(f"no changes: stack {name} is up to date; it was not touched")
+    stack = stacks.describe(cf, name)
+    _upload_assets(aws, cf, stack, compiled.pipeline, out)
+    _upload_data(aws, cf, stack, compiled.pipeline, out)
+    _summary(cf, stack, out)
+    return 0
+
+
+def _execute(cf, plan, expected: int, options: Options, out) -> None:
+    seen = events.seen_event_ids(cf, plan.stack_name)
+    out(f"executing change set; following the events of stack {plan.stack_name}:")
+    try:
+        changeset.execute(cf, plan)
+    except DeployError as error:
+        outcome = events.follow(cf, plan.stack_name, seen=seen, expected=expected, out=out,
+                                poll_seconds=options.poll_seconds) if _settles(cf, plan) else None
+        cause = outcome.root_cause if outcome else None
+        raise DeployError(f"deploy failed: {cause or error.message}", _after_failure(plan)) from None
+    outcome = events.follow(cf, plan.stack_name, seen=seen, expected=expected, out=out,
+                            poll_seconds=options.poll_seconds)
+    if outcome.status not in stacks.SETTLED_OK:
+        cause = outcome.root_cause
+        what = f"{cause.logical_id} ({cause.resource_type}) {cause.status}: {cause.reason}" if cause \
+            else "no resource reported a failure"
+        raise DeployError(f"deploy failed, stack {plan.stack_name} is {outcome.status}: {what}",
+                          _after_failure(plan, outcome.status))
+
+
+def _settles(cf, plan) -> bool:
+    status = stacks.describe(cf, plan.stack_name).status or ""
+    return bool(status) and status != "REVIEW_IN_PROGRESS"
+
+
+def _after_failure(plan, status: str = "") -> str:
+    hint = ("nothing of yours was uploaded before the stack settled and every bucket is retained "
+            "(DeletionPolicy Retain), so no data was deleted; fix the cause and deploy again")
+    if status == "ROLLBACK_COMPLETE":
+        hint += (f"; a first deploy that rolled back must be removed before the next one: "
+                 f"`aws cloudformation delete-stack --stack-name {plan.stack_name}`")
+    if status == "UPDATE_ROLLBACK_FAILED":
+        hint = (f"fix the resource named above, then `aws cloudformation continue-update-rollback "
+                f"--stack-name {plan.stack_name}` and deploy again")
+    return hint
+
+
+def _staged_template_url(aws, cf, stack, body: bytes) -> str | None:
+    """A large template goes through the stack's source bucket (only once the stack exists)."""
+    if not stack.exists:
+        return None
+    import hashlib
+
+    bucket = stacks.physical_id(cf, stack.name, SOURCE_BUCKET, output=SOURCE_OUTPUT, stack=stack)
+    key = f"templates/{hashlib.sha256(body).hexdigest()[:16]}.json"
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return f"https://{bucket}.s3.{aws.region}.amazonaws.com/{key}"
+
+
+def _upload_assets(aws, cf, stack, pipeline, out) -> None:
+    if not pipeline.assets:
+        return
+    bucket = stacks.physical_id(cf, stack.name, SOURCE_BUCKET, output=SOURCE_OUTPUT, stack=stack)
+    out(f"assets -> source repository bucket {bucket}:")
+    uploads = [assets.Upload(a.source, a.key, a.sha256) for a in pipeline.assets]
+    sent = assets.put_all(aws.client("s3"), bucket, uploads, out=out)
+    out(f"  {sent} uploaded, {len(uploads) - sent} unchanged")
+
+
+def _upload_data(aws, cf, stack, pipeline, out) -> None:
+    wanted = [(path, key) for path, key in ((pipeline.score_data, pipeline.score_key),
+                                            (pipeline.train_data, pipeline.train_key)) if path]
+    if not wanted:
+        return
+    bucket = pipeline.existing_feature_store or stacks.physical_id(
+        cf, stack.name, FEATURE_BUCKET, output=FEATURE_OUTPUT, stack=stack)
+    out(f"data -> feature store {bucket} (scoring first; training data last starts a run):")
+    s3 = aws.client("s3")
+    started = False
+    for path, key in wanted:
+        sent = assets.put(s3, bucket, assets.Upload.of(path, key), out=out)
+        started = started or (sent and key == pipeline.train_key)
+    if started:
+        out(f"the training data was uploaded: EventBridge starts a run of {pipeline.state_machine_name} "
+            f"now; watch it in the Step Functions console")
+    else:
+        out("the data is unchanged, so no run was started (start one with "
+            "`python -m mlops_dsl run BLUEPRINT --stack-name NAME --follow`)")
+
+
+def _summary(cf, stack, out) -> None:
+    stack = stacks.describe(cf, stack.name)
+    out(f"stack {stack.name}: {stack.status}")
+    if not stack.outputs:
+        out("  (the stack reports no outputs)")
+    width = max((len(k) for k in stack.outputs), default=0)
+    for key in sorted(stack.outputs):
+        out(f"  {key:<{width}}  {stack.outputs[key]}")

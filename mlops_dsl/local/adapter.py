@@ -1,0 +1,110 @@
+"""The one place that extends moto's embedded Step Functions interpreter (a port of LocalStack's).
+
+moto executes a state machine's Task states by calling AWS (itself, in-process) through boto3. Some
+of our integrations have no useful moto counterpart: ``glue:startJobRun.sync`` must run the real
+Glue script, ``sagemaker:createHyperParameterTuningJob.sync`` the real training program, and so
+on. ``routed(routes)`` makes the interpreter send the Task states whose integration is in
+``routes`` to a Python callable instead; every other Task keeps moto's own implementation (for
+example ``aws-sdk:s3:putObject`` against moto's in-process S3).
+
+A route key is the integration as written in the Resource ARN after ``states:::``, e.g.
+``glue:startJobRun.sync``, ``lambda:invoke`` or ``aws-sdk:sagemaker:describeTrainingJob``. A route
+is ``callable(parameters: dict, state_name: str) -> dict``: it gets the state's evaluated
+Parameters and returns the service's response, which then goes through ResultSelector, ResultPath
+and OutputPath like any other. Raising ``TaskFailed(error, cause)`` fails the state with that error
+name and cause, so Retry and Catch match it as they would in AWS.
+
+How: moto's ASL preprocessor picks the Task implementation with the module-level function
+``state_task_for(resource)`` (moto/stepfunctions/parser/asl/parse/preprocessor.py); we swap that
+name for the time of the ``with`` block. Checked against moto 5.2.5 (pin ``moto[server]==5.2.5``):
+``tests/local/test_adapter.py`` fails loudly if that hook moves.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Callable
+
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+    CustomErrorName)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+    StateTaskService)
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.parse import preprocessor
+
+Route = Callable[[dict, str], dict]
+
+
+class TaskFailed(Exception):
+    """Raised by a route: the Task state fails with ``error`` (its error name) and ``cause``."""
+
+    def __init__(self, error: str, cause: str):
+        super().__init__(f"{error}: {cause}")
+        self.error = error
+        self.cause = cause
+
+
+def integration_of(resource) -> str:
+    """``glue:startJobRun.sync`` / ``aws-sdk:s3:putObject`` for a moto ServiceResource."""
+    if resource.service_name == "aws-sdk":
+        name = f"aws-sdk:{resource.api_name}:{resource.api_action}"
+    else:
+        name = f"{resource.service_name}:{resource.api_action}"
+    return f"{name}.{resource.condition}" if resource.condition else name
+
+
+class _RoutedTask(StateTaskService):
+    """A Task state whose work is done by a Python callable instead of an AWS API call."""
+
+    route: Route
+
+    def _validate_service_integration_is_supported(self):
+        pass  # any parameters: the route checks what it needs
+
+    def _get_sfn_resource(self) -> str:
+        return integration_of(self.resource)
+
+    def _eval_service_task(self, env, resource_runtime_part, normalised_parameters,
+                           state_credentials):
+        env.stack.append(self.route(normalised_parameters, self.name) or {})
+
+    def _from_error(self, env, ex: Exception) -> FailureEvent:
+        if not isinstance(ex, TaskFailed):
+            return super()._from_error(env=env, ex=ex)
+        return FailureEvent(
+            env=env, error_name=CustomErrorName(ex.error), event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                error=ex.error, cause=ex.cause, resource=self._get_sfn_resource(),
+                resourceType=self._get_sfn_resource_type())))
+
+
+_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def routed(routes: dict[str, Route]):
+    """Within the block, state machines parsed by moto send the integrations in ``routes`` to
+    their callables. Not re-entrant: one routed block at a time per process."""
+    original = preprocessor.state_task_for
+    if not callable(original):
+        raise RuntimeError("moto's ASL preprocessor no longer exposes state_task_for; "
+                           "mlops_dsl's local runner needs moto[server]==5.2.5")
+
+    def state_task_for(resource):
+        route = routes.get(integration_of(resource)) if hasattr(resource, "api_action") else None
+        if route is None:
+            return original(resource)
+        task = _RoutedTask()
+        task.route = route
+        return task
+
+    if not _lock.acquire(blocking=False):
+        raise RuntimeError("another local run is already routing this process's interpreter")
+    preprocessor.state_task_for = state_task_for
+    try:
+        yield
+    finally:
+        preprocessor.state_task_for = original
+        _lock.release()

@@ -1,0 +1,63 @@
+"""Which local program folder stands in for the model image.
+
+A bring-your-own image is built from a folder whose program folder holds ``train`` (and ``serve``
+for inference), e.g. ``container/xgboost/``; locally those programs run directly. A built-in image
+is a registry URI: nothing to run here, unless ``--local-image DIR`` names a folder to stand in.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..errors import BlueprintError, Location, Problem
+
+BUILTIN_NOT_LOCAL = "MLD501"
+NO_PROGRAM = "MLD502"
+
+
+def find_program_folder(folder: Path) -> Path | None:
+    """``folder`` itself when it holds ``train``, else its one subfolder that does."""
+    folder = Path(folder)
+    if (folder / "train").is_file():
+        return folder
+    found = sorted(p.parent for p in folder.glob("*/train") if p.is_file())
+    return found[0] if len(found) == 1 else None
+
+
+def program_folder(pipeline, local_image: str | None) -> Path:
+    """The folder whose ``train``/``serve`` run locally; BlueprintError when there is none."""
+    image = pipeline.blueprint.image
+    where = getattr(image, "where", None)
+    location = Location(where.file, where.line) if where and where.file else None
+    if local_image:
+        folder = Path(local_image).expanduser().resolve()
+        source = f"--local-image {local_image}"
+    elif pipeline.builtin_image_uri:
+        raise BlueprintError([Problem(
+            BUILTIN_NOT_LOCAL, "image",
+            f"the built-in image {pipeline.builtin_image_uri} cannot run locally (no Docker, no "
+            "registry access); pass --local-image DIR with a folder holding the `train` and "
+            "`serve` programs that stand in for it, e.g. --local-image container/xgboost",
+            location)])
+    else:
+        folder = pipeline.image_source
+        source = f"image folder {folder}"
+    program = find_program_folder(folder) if folder and folder.is_dir() else None
+    if program is None:
+        raise BlueprintError([Problem(
+            NO_PROGRAM, "image",
+            f"{source}: no `train` program found in it or in exactly one of its subfolders",
+            location)])
+    return program
+
+
+def command_for(program: Path) -> list[str]:
+    """How to start a program: with this Python when it is a Python script, else directly."""
+    with open(program, "rb") as handle:
+        first = handle.readline()
+    if first.startswith(b"#!") and b"python" in first or program.suffix == ".py":
+        return [sys.executable, str(program)]
+    if not os.access(program, os.X_OK):
+        return ["/bin/sh", str(program)]
+    return [str(program)]

@@ -1,0 +1,138 @@
+"""One SageMaker training job, locally: the image's ``train`` program in its own ``OPT_ML`` sandbox.
+
+The sandbox has SageMaker's layout (``input/data/<channel>/``, ``input/config/
+hyperparameters.json`` with string values, ``model/``, ``output/``). The metrics are read from the
+job's log with the MetricDefinitions regexes (the last match wins, as SageMaker's final value); the
+model folder is packed as ``model.tar.gz`` and stored at ``<S3OutputPath><job>/output/``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .image import command_for
+from .stores import split_uri
+
+FAILURE_CHARS = 1024  # SageMaker's FailureReason is at most 1,024 characters
+
+
+@dataclass
+class TrainingJob:
+    """What DescribeTrainingJob reports about a finished local job."""
+
+    name: str
+    hyperparameters: dict[str, str]
+    sandbox: Path
+    tuned: dict[str, str] = field(default_factory=dict)  # the hyperparameters tuning chose
+    status: str = "InProgress"
+    failure_reason: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    model_uri: str | None = None
+    started: str = ""
+    ended: str = ""
+    seconds: float = 0.0
+
+    def describe(self, tuning_job: str | None = None) -> dict:
+        """The DescribeTrainingJob response (the fields the workflow and users read)."""
+        answer = {
+            "TrainingJobName": self.name,
+            "TrainingJobArn": f"arn:aws:sagemaker:local:123456789012:training-job/{self.name}",
+            "TrainingJobStatus": self.status,
+            "SecondaryStatus": self.status,
+            "HyperParameters": dict(self.hyperparameters),
+            "TrainingStartTime": self.started,
+            "TrainingEndTime": self.ended,
+            "TrainingTimeInSeconds": int(round(self.seconds)),
+            "BillableTimeInSeconds": 0,
+            "ModelArtifacts": {"S3ModelArtifacts": self.model_uri or ""},
+            "FinalMetricDataList": [{"MetricName": name, "Value": value, "Timestamp": self.ended}
+                                    for name, value in self.metrics.items()],
+        }
+        if tuning_job:
+            answer["TuningJobArn"] = (f"arn:aws:sagemaker:local:123456789012:"
+                                      f"hyper-parameter-tuning-job/{tuning_job}")
+        if self.failure_reason:
+            answer["FailureReason"] = self.failure_reason
+        return answer
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def read_metrics(log: str, definitions: list[dict]) -> dict[str, float]:
+    """Final value of each metric: the last match of its regex's first group in the log."""
+    metrics = {}
+    for definition in definitions:
+        matches = re.findall(definition["Regex"], log)
+        for match in reversed(matches):
+            text = match[0] if isinstance(match, tuple) else match
+            try:
+                metrics[definition["Name"]] = float(text)
+                break
+            except ValueError:
+                continue
+    return metrics
+
+
+def prepare_sandbox(sandbox: Path, channels: dict[str, Path], hyperparameters: dict) -> None:
+    if sandbox.exists():
+        shutil.rmtree(sandbox)
+    for channel, source in channels.items():
+        shutil.copytree(source, sandbox / "input" / "data" / channel)
+    (sandbox / "input" / "config").mkdir(parents=True)
+    (sandbox / "input" / "config" / "hyperparameters.json").write_text(
+        json.dumps(hyperparameters, indent=2, sort_keys=True) + "\n")
+    (sandbox / "model").mkdir()
+    (sandbox / "output").mkdir()
+
+
+def run_training_job(job: TrainingJob, program: Path, channels: dict[str, Path],
+                     definition: dict, stores, threads: int = 1) -> TrainingJob:
+    """Run ``job`` (its name, hyperparameters and sandbox set) per the TrainingJobDefinition."""
+    prepare_sandbox(job.sandbox, channels, job.hyperparameters)
+    env = dict(os.environ, OPT_ML=str(job.sandbox), TRAINING_JOB_NAME=job.name,
+               OMP_NUM_THREADS=str(threads), SM_MODEL_DIR=str(job.sandbox / "model"))
+    limit = definition.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+    job.started, began = _now(), time.monotonic()
+    log_path = job.sandbox / "output" / "training.log"
+    with open(log_path, "w", encoding="utf-8") as log:
+        try:
+            status = subprocess.run(command_for(program / "train"), stdout=log,
+                                    stderr=subprocess.STDOUT, env=env, cwd=job.sandbox,
+                                    timeout=limit).returncode
+        except subprocess.TimeoutExpired:
+            status = None
+    job.seconds, job.ended = time.monotonic() - began, _now()
+    text = log_path.read_text(encoding="utf-8", errors="replace")
+    job.metrics = read_metrics(
+        text, definition.get("AlgorithmSpecification", {}).get("MetricDefinitions", []))
+    if status != 0:
+        job.status = "Failed" if status is not None else "Stopped"
+        failure = job.sandbox / "output" / "failure"
+        reason = failure.read_text(errors="replace").strip() if failure.is_file() else ""
+        if status is None:
+            reason = f"MaxRuntimeExceeded: the job ran longer than {limit} seconds"
+        elif not reason:
+            reason = "\n".join(text.strip().splitlines()[-3:]) or f"exit status {status}"
+        job.failure_reason = (f"AlgorithmError: {reason}")[:FAILURE_CHARS]
+        return job
+    job.status = "Completed"
+    output = definition["OutputDataConfig"]["S3OutputPath"]
+    bucket, prefix = split_uri(output.rstrip("/") + "/")
+    archive = job.sandbox / "output" / "model.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sorted((job.sandbox / "model").iterdir()):
+            tar.add(path, arcname=path.name)
+    key = f"{prefix}{job.name}/output/model.tar.gz"
+    stores.put_file(bucket, key, archive)
+    job.model_uri = f"s3://{bucket}/{key}"
+    return job

@@ -1,0 +1,205 @@
+"""``sagemaker:createHyperParameterTuningJob.sync`` locally, with optuna choosing hyperparameters.
+
+Up to MaxNumberOfTrainingJobs training jobs run, MaxParallelTrainingJobs at a time (never more than
+the machine's cores). The strategy picks the sampler: Bayesian -> TPE, Random (and Hyperband, whose
+early stopping is not emulated) -> random, Grid -> every combination; all seeded, so a run is
+repeatable with one job at a time. The result has DescribeHyperParameterTuningJob's shape, so the
+workflow reads BestTrainingJob, its final objective metric and the status counters unchanged.
+"""
+from __future__ import annotations
+
+import concurrent.futures as futures
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .adapter import TaskFailed
+from .training import TrainingJob, run_training_job
+
+SEED = 20240601  # the samplers' seed: the same blueprint proposes the same hyperparameters
+MAX_NAME = 63  # SageMaker TrainingJobName: at most 63 characters
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def sampler_for(strategy: str, ranges: dict, max_jobs: int):
+    import optuna
+
+    if strategy == "Bayesian":
+        startup = max(2, min(10, max_jobs // 2))  # random proposals before TPE takes over
+        return optuna.samplers.TPESampler(seed=SEED, n_startup_trials=startup)
+    if strategy == "Grid":
+        space = {r["Name"]: list(r["Values"]) for r in ranges.get("CategoricalParameterRanges", [])}
+        for r in ranges.get("IntegerParameterRanges", []):
+            space[r["Name"]] = list(range(int(r["MinValue"]), int(r["MaxValue"]) + 1))
+        return optuna.samplers.GridSampler(space, seed=SEED)
+    return optuna.samplers.RandomSampler(seed=SEED)
+
+
+def sample(trial, ranges: dict) -> dict[str, str]:
+    """Hyperparameters (strings, as SageMaker passes them) for one optuna trial."""
+    values = {}
+    for r in ranges.get("ContinuousParameterRanges", []):
+        low, high, scaling = float(r["MinValue"]), float(r["MaxValue"]), r.get("ScalingType")
+        if scaling == "ReverseLogarithmic":  # dense near the top of [low, high), high < 1
+            value = 1.0 - trial.suggest_float(r["Name"] + ":1-x", 1.0 - high, 1.0 - low, log=True)
+        else:
+            value = trial.suggest_float(r["Name"], low, high, log=scaling == "Logarithmic")
+        values[r["Name"]] = f"{value:.6g}"
+    for r in ranges.get("IntegerParameterRanges", []):
+        value = trial.suggest_int(r["Name"], int(r["MinValue"]), int(r["MaxValue"]),
+                                  log=r.get("ScalingType") == "Logarithmic")
+        values[r["Name"]] = str(value)
+    for r in ranges.get("CategoricalParameterRanges", []):
+        values[r["Name"]] = str(trial.suggest_categorical(r["Name"], list(r["Values"])))
+    return values
+
+
+def grid_size(ranges: dict) -> int:
+    size = 1
+    for r in ranges.get("CategoricalParameterRanges", []):
+        size *= len(r["Values"])
+    for r in ranges.get("IntegerParameterRanges", []):
+        size *= int(r["MaxValue"]) - int(r["MinValue"]) + 1
+    return size
+
+
+def job_name(tuning_job: str, number: int) -> str:
+    digest = hashlib.sha256(f"{tuning_job}/{number}".encode()).hexdigest()[:8]
+    suffix = f"-{number:03d}-{digest}"
+    return tuning_job[:MAX_NAME - len(suffix)] + suffix
+
+
+class LocalTuner:
+    """Runs tuning jobs; every training job it runs is kept in ``jobs`` (name -> TrainingJob)."""
+
+    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict):
+        self.program = program
+        self.stores = stores
+        self.workdir = Path(workdir)
+        self.reporter = reporter
+        self.jobs = jobs
+
+    def tune_sync(self, parameters: dict, state: str) -> dict:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        name = parameters["HyperParameterTuningJobName"]
+        config = parameters["HyperParameterTuningJobConfig"]
+        definition = parameters["TrainingJobDefinition"]
+        objective = config["HyperParameterTuningJobObjective"]
+        ranges = config.get("ParameterRanges", {})
+        limits = config["ResourceLimits"]
+        max_jobs = int(limits["MaxNumberOfTrainingJobs"])
+        if config.get("Strategy") == "Grid":
+            max_jobs = min(max_jobs, grid_size(ranges))
+        cores = os.cpu_count() or 1
+        parallel = max(1, min(int(limits.get("MaxParallelTrainingJobs", 1)), cores, max_jobs))
+        created = _now()
+        folder = self.workdir / name
+        channels = {}
+        for channel in definition.get("InputDataConfig", []):
+            local = folder / "channels" / channel["ChannelName"]
+            self.stores.download_prefix(channel["DataSource"]["S3DataSource"]["S3Uri"], local)
+            channels[channel["ChannelName"]] = local
+        static = dict(definition.get("StaticHyperParameters") or {})
+        static["_tuning_objective_metric"] = objective["MetricName"]
+        study = optuna.create_study(
+            direction="maximize" if objective["Type"] == "Maximize" else "minimize",
+            sampler=sampler_for(config.get("Strategy", "Bayesian"), ranges, max_jobs))
+        self.reporter.say(f"tuning job {name}: {max_jobs} training job(s), {parallel} at a time, "
+                          f"{config.get('Strategy', 'Bayesian')} search, "
+                          f"{objective['Type'].lower()} {objective['MetricName']}", indent=1)
+        finished = self._run_all(study, name, max_jobs, parallel, cores // parallel or 1,
+                                 ranges, static, definition, channels, folder, objective)
+        return self._describe(name, parameters, finished, objective, created)
+
+    def _run_all(self, study, name, max_jobs, parallel, threads, ranges, static, definition,
+                 channels, folder, objective) -> list[TrainingJob]:
+        import optuna
+
+        finished, running = [], {}
+        with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
+            number = 0
+            while number < max_jobs or running:
+                while number < max_jobs and len(running) < parallel:
+                    number += 1
+                    trial = study.ask()
+                    tuned = sample(trial, ranges)
+                    job = TrainingJob(job_name(name, number), {**static, **tuned},
+                                      folder / "jobs" / job_name(name, number), tuned)
+                    self.jobs[job.name] = job
+                    shown = " ".join(f"{k}={v}" for k, v in tuned.items())
+                    self.reporter.say(f"training job {number}/{max_jobs} {job.name}: {shown}",
+                                      indent=1)
+                    future = pool.submit(run_training_job, job, self.program, channels,
+                                         definition, self.stores, threads)
+                    running[future] = (trial, number)
+                done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+                for future in done:
+                    trial, index = running.pop(future)
+                    job = future.result()
+                    value = job.metrics.get(objective["MetricName"])
+                    self.reporter.record(f"training job {index}", job.seconds)
+                    if job.status == "Completed" and value is not None:
+                        study.tell(trial, value)
+                        others = " ".join(f"{k} {v:g}" for k, v in job.metrics.items()
+                                          if k != objective["MetricName"])
+                        self.reporter.say(f"training job {index}/{max_jobs}: "
+                                          f"{objective['MetricName']} {value:g}"
+                                          f"{' (' + others + ')' if others else ''} "
+                                          f"in {job.seconds:.1f}s", indent=1)
+                    else:
+                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                        reason = job.failure_reason or (
+                            f"objective metric {objective['MetricName']} not found in the log")
+                        self.reporter.say(f"training job {index}/{max_jobs}: {job.status.lower()}"
+                                          f": {reason.splitlines()[0]}", indent=1)
+                    finished.append(job)
+        return sorted(finished, key=lambda j: j.name)
+
+    def _describe(self, name, parameters, jobs, objective, created) -> dict:
+        metric = objective["MetricName"]
+        scored = [j for j in jobs if j.status == "Completed" and metric in j.metrics]
+        failed = [j for j in jobs if j.status == "Failed"]
+        answer = {
+            "HyperParameterTuningJobName": name,
+            "HyperParameterTuningJobArn":
+                f"arn:aws:sagemaker:local:123456789012:hyper-parameter-tuning-job/{name}",
+            "HyperParameterTuningJobConfig": parameters["HyperParameterTuningJobConfig"],
+            "TrainingJobDefinition": parameters["TrainingJobDefinition"],
+            "HyperParameterTuningJobStatus": "Completed" if scored else "Failed",
+            "CreationTime": created, "HyperParameterTuningEndTime": _now(),
+            "LastModifiedTime": _now(),
+            "TrainingJobStatusCounters": {
+                "Completed": sum(j.status == "Completed" for j in jobs), "InProgress": 0,
+                "RetryableError": 0, "NonRetryableError": len(failed),
+                "Stopped": sum(j.status == "Stopped" for j in jobs)},
+            "ObjectiveStatusCounters": {"Succeeded": len(scored), "Pending": 0,
+                                        "Failed": len(jobs) - len(scored)},
+        }
+        if not scored:
+            last = (failed or jobs)[-1]
+            reason = last.failure_reason or f"objective metric {metric} not found in the log"
+            answer["FailureReason"] = (f"No training job succeeded ({len(jobs)} run); "
+                                       f"{last.name}: {reason}")
+            raise TaskFailed("States.TaskFailed", json.dumps(answer))
+        pick = max if objective["Type"] == "Maximize" else min
+        best = pick(scored, key=lambda j: j.metrics[metric])
+        answer["BestTrainingJob"] = {
+            "TrainingJobName": best.name,
+            "TrainingJobArn": best.describe()["TrainingJobArn"],
+            "CreationTime": best.started, "TrainingStartTime": best.started,
+            "TrainingEndTime": best.ended, "TrainingJobStatus": best.status,
+            "TunedHyperParameters": dict(best.tuned),
+            "FinalHyperParameterTuningJobObjectiveMetric": {
+                "Type": objective["Type"], "MetricName": metric, "Value": best.metrics[metric]},
+            "ObjectiveStatus": "Succeeded",
+        }
+        self.reporter.say(f"best training job {best.name}: {metric} {best.metrics[metric]:g}",
+                          indent=1)
+        return answer

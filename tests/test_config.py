@@ -1,0 +1,180 @@
+"""The JSON config form: the seed's input names, schema errors, paths, and the round trip."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from helpers import ROOT
+from mlops_dsl import BlueprintError
+from mlops_dsl.compiler import compile_blueprint
+from mlops_dsl.config import blueprint_from_config, config_from_blueprint, config_schema, load_config
+
+SEED_INPUTS = """aws_credentials_file environment job_name name_prefix resource_tags
+batch_transform_instance_count batch_transform_instance_type built_in_model_image byo_model_image_name
+byo_model_image_source_path byo_model_image_tag endpoint_instance_count endpoint_instance_type
+endpoint_name endpoint_or_batch_transform feature_store_override glue_job_name glue_job_spark_flag
+inference_comparison_operator inference_metric_threshold max_number_training_jobs
+max_parallel_training_jobs parameter_ranges score_local_path script_path static_hyperparameters
+train_local_path training_job_instance_count training_job_instance_type training_job_storage_in_gb
+tuning_metric tuning_objective whl_path""".split()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "transform.py").write_text("print('t')\n")
+    (tmp_path / "image").mkdir()
+    (tmp_path / "image" / "Dockerfile").write_text("FROM scratch\n")
+    return tmp_path
+
+
+def minimal(**extra) -> dict:
+    return {"aws_credentials_file": "~/.aws/credentials",
+            "environment": {"aws_region": "us-east-1", "vpc_id": None, "public_subnets": [],
+                            "private_subnets": []},
+            "job_name": "demo", "name_prefix": "demo", "resource_tags": {"team": "ml"},
+            "script_path": "scripts/transform.py", "whl_path": None,
+            "byo_model_image_source_path": "image", "train_local_path": None,
+            "score_local_path": None, **extra}
+
+
+def write(folder, config) -> str:
+    path = folder / "pipeline.json"
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+def messages(folder, config) -> list[str]:
+    with pytest.raises(BlueprintError) as caught:
+        compile_blueprint(load_config(write(folder, config)))
+    return [str(p).replace(str(folder) + "/", "") for p in caught.value.problems]
+
+
+def test_every_seed_input_has_a_home():
+    assert sorted(set(SEED_INPUTS) - set(config_schema()["properties"])) == []
+    required = set(config_schema()["required"])
+    assert required == {"aws_credentials_file", "environment", "job_name", "name_prefix", "resource_tags"}
+
+
+def test_defaults_are_the_seeds(folder):
+    bp = load_config(write(folder, minimal()))
+    assert (bp.deployment.instance_type, bp.deployment.instance_count) == ("ml.m4.xlarge", 1)
+    assert (bp.gate.operator, bp.gate.threshold, bp.gate.metric) == ("NumericGreaterThan", 0.7, "accuracy")
+    assert (bp.tuning.max_jobs, bp.tuning.max_parallel_jobs, bp.tuning.objective.type) == (3, 1, "Maximize")
+    assert dict(bp.tuning.static_hyperparameters) == {"kfold_splits": "5"}
+    assert [r.name for r in bp.tuning.ranges] == ["gamma", "min_child_weight", "subsample",
+                                                 "max_delta_step", "scale_pos_weight", "max_depth"]
+    assert (bp.training.instance_type, bp.training.volume_gb) == ("ml.m4.xlarge", 30)
+    assert (bp.image.name, bp.image.tag) == ("byo-xgboost", "latest")
+    assert bp.transform.job_name == "data-transformation" and not bp.transform.spark
+    assert bp.feature_store.existing_bucket is None
+
+
+def test_minimal_config_compiles_with_relative_paths(folder):
+    result = compile_blueprint(load_config(write(folder, minimal())))
+    assert result.pipeline.script.source == folder / "scripts" / "transform.py"
+
+
+def test_absolute_paths_are_accepted(folder, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    config = minimal(script_path=str(folder / "scripts" / "transform.py"),
+                     byo_model_image_source_path=str(folder / "image"))
+    path = elsewhere / "c.json"
+    path.write_text(json.dumps(config))
+    assert compile_blueprint(load_config(path)).pipeline.image_source == folder / "image"
+
+
+def test_typo_gets_the_closest_name(folder):
+    assert messages(folder, minimal(max_paralel_training_jobs=2)) == [
+        "pipeline.json#/max_paralel_training_jobs: max_paralel_training_jobs: unknown key "
+        "'max_paralel_training_jobs'; did you mean 'max_parallel_training_jobs'? [MLD010]"]
+
+
+def test_missing_required_inputs(folder):
+    config = minimal()
+    del config["job_name"], config["resource_tags"]
+    assert messages(folder, config) == [
+        "pipeline.json#/: (config): 'job_name' is required [MLD011]",
+        "pipeline.json#/: (config): 'resource_tags' is required [MLD011]"]
+
+
+def test_wrong_types_and_enums_all_at_once(folder):
+    config = minimal(max_number_training_jobs="3", endpoint_or_batch_transform="Endpoint",
+                     glue_job_spark_flag="yes")
+    assert messages(folder, config) == [
+        "pipeline.json#/endpoint_or_batch_transform: endpoint_or_batch_transform: 'Endpoint' is not "
+        "allowed; use one of 'Batch Transform', 'Create Model Endpoint Config' [MLD012]",
+        "pipeline.json#/glue_job_spark_flag: glue_job_spark_flag: 'yes' is not true or false [MLD012]",
+        "pipeline.json#/max_number_training_jobs: max_number_training_jobs: '3' is not an integer [MLD012]"]
+
+
+def test_invalid_json_names_the_line(folder):
+    path = folder / "broken.json"
+    path.write_text('{\n  "job_name": "x",\n  oops\n}')
+    with pytest.raises(BlueprintError) as caught:
+        load_config(path)
+    assert str(caught.value.problems[0]).endswith(
+        "broken.json:3: (config): not valid JSON: Expecting property name enclosed in double quotes [MLD013]")
+
+
+def test_cross_field_errors_point_at_the_json_key(folder):
+    config = minimal(job_name="a-very-long-job-name-indeed", max_parallel_training_jobs=9)
+    assert messages(folder, config) == [
+        "pipeline.json#/job_name: job_name: 'a-very-long-job-name-indeed' has 27 characters; use 1 to "
+        "18 (a timestamp is appended for each run) [MLD101]",
+        "pipeline.json#/max_parallel_training_jobs: max_parallel_training_jobs: 9 exceeds max_jobs 3 [MLD105]"]
+
+
+def test_missing_script_names_the_input(folder):
+    found = messages(folder, minimal(script_path="source/scripts/transform.py"))
+    assert len(found) == 1
+    assert found[0].startswith("pipeline.json#/script_path: script_path: Glue script "
+                               "'source/scripts/transform.py' does not exist")
+
+
+def test_whl_path_null_string_or_list(folder):
+    (folder / "a.whl").write_bytes(b"wheel")
+    assert load_config(write(folder, minimal(whl_path=None))).transform.wheels == ()
+    assert load_config(write(folder, minimal(whl_path="a.whl"))).transform.wheels == ("a.whl",)
+    result = compile_blueprint(load_config(write(folder, minimal(whl_path="a.whl"))))
+    arguments = result.template["Resources"]["TransformJob"]["Properties"]["DefaultArguments"]
+    assert "--extra-py-files" in arguments
+
+
+def test_endpoint_and_builtin_inputs(folder):
+    config = minimal(endpoint_or_batch_transform="Create Model Endpoint Config",
+                     endpoint_name="churn", endpoint_instance_count=2,
+                     built_in_model_image="1.dkr.ecr.us-east-1.amazonaws.com/x:1",
+                     parameter_ranges={"IntegerParameterRanges": [
+                         {"Name": "max_depth", "MinValue": "1", "MaxValue": "4", "ScalingType": "Linear"}],
+                         "CategoricalParameterRanges": [{"Name": "booster", "Values": ["gbtree", "dart"]}]})
+    bp = load_config(write(folder, config))
+    assert (bp.deployment.name, bp.deployment.instance_count) == ("churn", 2)
+    assert bp.image.uri.endswith("/x:1")
+    assert [(r.name, getattr(r, "min", None)) for r in bp.tuning.ranges] == [("max_depth", 1), ("booster", None)]
+
+
+def round_trip(bp, folder):
+    config = config_from_blueprint(bp)
+    return blueprint_from_config(json.loads(json.dumps(config)), file=str(folder / "x.json"), name=bp.name)
+
+
+def test_sample_round_trips_without_loss(tmp_path):
+    sys.path.insert(0, str(ROOT / "blueprints"))
+    try:
+        from attrition import attrition
+        from attrition_builtin import attrition_builtin
+        from attrition_endpoint import attrition_endpoint
+    finally:
+        sys.path.remove(str(ROOT / "blueprints"))
+    for bp in (attrition, attrition_endpoint, attrition_builtin):
+        assert round_trip(bp, tmp_path) == bp
+
+
+def test_config_sample_round_trips(tmp_path):
+    bp = load_config(ROOT / "blueprints" / "attrition_config.json")
+    again = round_trip(bp, tmp_path)
+    assert again == bp
+    assert config_from_blueprint(again) == json.loads((ROOT / "blueprints" / "attrition_config.json").read_text())
