@@ -64,8 +64,8 @@ def blueprints_in_module(path: str | Path) -> dict[str, Blueprint]:
     return found
 
 
-def load_blueprint(path: str | Path, *, name: str | None = None) -> tuple[str, Blueprint]:
-    """The one blueprint ``path`` defines (or ``name`` among several), with its name."""
+def load_all(path: str | Path) -> dict[str, Blueprint]:
+    """Every blueprint ``path`` defines, by name (a JSON config defines exactly one)."""
     path = Path(path)
     if not path.is_file():
         raise BlueprintError([Problem("MLD026", "BLUEPRINT", f"{path} does not exist or is not a file",
@@ -80,15 +80,21 @@ def load_blueprint(path: str | Path, *, name: str | None = None) -> tuple[str, B
     else:
         raise BlueprintError([Problem("MLD026", "BLUEPRINT", f"{path.name}: use a Python module "
                                       "(.py) or a JSON config (.json)", Location(str(path)))])
-    if name is not None:
-        if name not in found:
-            raise BlueprintError([Problem("MLD022", "--name", f"no blueprint named {name!r}; "
-                                          f"this file defines: {', '.join(sorted(found)) or 'none'}",
-                                          Location(str(path)))])
-        return name, found[name]
     if not found:
         raise BlueprintError([Problem("MLD024", "BLUEPRINT", "defines no Blueprint at module level",
                                       Location(str(path)))])
+    return found
+
+
+def load_blueprint(path: str | Path, *, name: str | None = None) -> tuple[str, Blueprint]:
+    """The one blueprint ``path`` defines (or ``name`` among several), with its name."""
+    found = load_all(path)
+    if name is not None:
+        if name not in found:
+            raise BlueprintError([Problem("MLD022", "--name", f"no blueprint named {name!r}; "
+                                          f"this file defines: {', '.join(sorted(found))}",
+                                          Location(str(path)))])
+        return name, found[name]
     if len(found) > 1:
         raise BlueprintError([Problem("MLD023", "--name", f"this file defines {len(found)} blueprints "
                                       f"({', '.join(sorted(found))}); pick one with --name",

@@ -7,17 +7,42 @@ HELP = "write template.json, statemachine.asl.json and assets"
 def add_arguments(parser) -> None:
     parser.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
     parser.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<name>/)")
-    parser.add_argument("--name", help="which blueprint, when the module defines several")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--name", help="which blueprint, when the module defines several")
+    choice.add_argument("--all", action="store_true",
+                        help="compile every blueprint of the module into DIR/<name>/ (default DIR: build/)")
 
 
 def run(args) -> int:
     from pathlib import Path
 
-    from ..artifacts import write_folder
-    from ..compiler import TEMPLATE, WORKFLOW, compile_file
+    from ..compiler import compile_blueprint, compile_file
+    from ..errors import BlueprintError
+    from ..loader import load_all
 
-    compiled = compile_file(args.blueprint, name=args.name)
-    target = Path(args.output) if args.output else Path("build") / compiled.pipeline.name
+    if not args.all:
+        compiled = compile_file(args.blueprint, name=args.name)
+        target = Path(args.output) if args.output else Path("build") / compiled.pipeline.name
+        _write(target, compiled)
+        return 0
+    root = Path(args.output) if args.output else Path("build")
+    results, problems = {}, []
+    for name, blueprint in load_all(args.blueprint).items():
+        try:
+            results[name] = compile_blueprint(blueprint, name=name)
+        except BlueprintError as error:  # collect every blueprint's problems before reporting
+            problems.extend(error.problems)
+    if problems:
+        raise BlueprintError(problems)
+    for name, compiled in results.items():
+        _write(root / name, compiled)
+    return 0
+
+
+def _write(target, compiled) -> None:
+    from ..artifacts import write_folder
+    from ..compiler import TEMPLATE, WORKFLOW
+
     write_folder(target, compiled.files)
     print(f"compiled {compiled.pipeline.name}: {target}/")
     print(f"  {TEMPLATE}  {compiled.resource_count} resources, {len(compiled.files[TEMPLATE]):,} bytes")
@@ -26,4 +51,3 @@ def run(args) -> int:
         print(f"  {asset.key}")
     for note in compiled.notes:
         print(f"note: {note}")
-    return 0

@@ -1,0 +1,142 @@
+"""The SageMaker calls of the workflow, locally: models, batch transform, endpoints.
+
+``createModel`` and ``createEndpointConfig`` are recorded. A transform job unpacks the model's
+artifact, starts the image's ``serve`` program and sends each input object to ``/invocations``
+(SplitType None: the whole object in one request), writing ``<S3OutputPath>/<name>.out`` as the
+cloud job does. ``createEndpoint``/``updateEndpoint`` start the server and keep it running.
+Training jobs (run by the tuner) are described from ``jobs``.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .adapter import TaskFailed
+from .serving import Server, ServerError, unpack_model
+from .stores import split_uri
+
+ARN = "arn:aws:sagemaker:local:123456789012"
+ENDPOINT_PORT = 8080  # SageMaker's serving port; another free port when it is taken
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class LocalSageMaker:
+    """Models, transform jobs and endpoints of one local run."""
+
+    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict):
+        self.program = Path(program)
+        self.stores = stores
+        self.workdir = Path(workdir)
+        self.reporter = reporter
+        self.jobs = jobs
+        self.models: dict[str, dict] = {}
+        self.endpoint_configs: dict[str, dict] = {}
+        self.transforms: dict[str, dict] = {}
+        self.endpoints: dict[str, Server] = {}
+
+    def describe_training_job(self, parameters: dict, state: str) -> dict:
+        job = self.jobs.get(parameters.get("TrainingJobName"))
+        if job is None:
+            raise TaskFailed("SageMaker.ValidationException",
+                             f"Requested resource not found: training job "
+                             f"{parameters.get('TrainingJobName')}")
+        return job.describe()
+
+    def create_model(self, parameters: dict, state: str) -> dict:
+        name = parameters["ModelName"]
+        self.models[name] = parameters
+        data = parameters.get("PrimaryContainer", {}).get("ModelDataUrl")
+        self.reporter.say(f"model {name}: {data}", indent=1)
+        return {"ModelArn": f"{ARN}:model/{name.lower()}"}
+
+    def _serve_model(self, model_name: str, folder: Path, port: int | None = None) -> Server:
+        model = self.models.get(model_name)
+        if model is None:
+            raise TaskFailed("SageMaker.ValidationException", f"Could not find model {model_name}")
+        bucket, key = split_uri(model["PrimaryContainer"]["ModelDataUrl"])
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = folder / "model.tar.gz"
+        archive.write_bytes(self.stores.get_bytes(bucket, key))
+        return Server(self.program, unpack_model(archive, folder), port=port).start()
+
+    def create_transform_job_sync(self, parameters: dict, state: str) -> dict:
+        name = parameters["TransformJobName"]
+        source = parameters["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
+        output = parameters["TransformOutput"]["S3OutputPath"].rstrip("/")
+        content_type = parameters["TransformInput"].get("ContentType", "text/csv")
+        folder = self.workdir / name
+        began, created = time.monotonic(), _now()
+        answer = {"TransformJobName": name, "TransformJobArn": f"{ARN}:transform-job/{name}",
+                  "ModelName": parameters["ModelName"], "CreationTime": created,
+                  "TransformInput": parameters["TransformInput"],
+                  "TransformOutput": parameters["TransformOutput"],
+                  "TransformResources": parameters.get("TransformResources", {})}
+        server = None
+        try:
+            inputs = self.stores.download_prefix(source, folder / "input")
+            if not inputs:
+                raise ServerError(f"no input object under {source}")
+            server = self._serve_model(parameters["ModelName"], folder)
+            out_bucket, out_prefix = split_uri(output + "/")
+            rows = 0
+            for path in inputs:
+                status, body = server.request("POST", "/invocations", path.read_bytes(),
+                                              content_type)
+                if status != 200:
+                    raise ServerError(f"{path.name}: /invocations answered {status}: "
+                                      f"{body.decode(errors='replace').strip()[:500]}")
+                key = f"{out_prefix}{path.relative_to(folder / 'input').as_posix()}.out"
+                self.stores.s3.put_object(Bucket=out_bucket, Key=key, Body=body)
+                rows += max(0, body.count(b"\n") - 1)
+                self.reporter.say(f"transform {path.name}: {rows} rows -> s3://{out_bucket}/{key}",
+                                  indent=1)
+        except ServerError as error:
+            answer.update(TransformJobStatus="Failed", FailureReason=str(error)[:1024])
+            raise TaskFailed("States.TaskFailed", json.dumps(answer)) from None
+        finally:
+            if server is not None:
+                server.stop()
+        seconds = time.monotonic() - began
+        self.reporter.record("batch transform", seconds)
+        self.transforms[name] = {"output": output, "rows": rows, "seconds": seconds}
+        answer.update(TransformJobStatus="Completed", TransformStartTime=created,
+                      TransformEndTime=_now())
+        return answer
+
+    def create_endpoint_config(self, parameters: dict, state: str) -> dict:
+        name = parameters["EndpointConfigName"]
+        self.endpoint_configs[name] = parameters
+        return {"EndpointConfigArn": f"{ARN}:endpoint-config/{name.lower()}"}
+
+    def create_endpoint(self, parameters: dict, state: str) -> dict:
+        name, config_name = parameters["EndpointName"], parameters["EndpointConfigName"]
+        config = self.endpoint_configs.get(config_name)
+        if config is None:
+            raise TaskFailed("SageMaker.ValidationException",
+                             f"Could not find endpoint configuration {config_name}")
+        model = config["ProductionVariants"][0]["ModelName"]
+        previous = self.endpoints.pop(name, None)
+        if previous is not None:
+            previous.stop()
+        try:
+            server = self._serve_model(model, self.workdir / name, port=ENDPOINT_PORT)
+        except ServerError as error:
+            raise TaskFailed("States.TaskFailed", json.dumps(
+                {"EndpointName": name, "EndpointStatus": "Failed",
+                 "FailureReason": str(error)[:1024]})) from None
+        self.endpoints[name] = server
+        self.reporter.say(f"endpoint {name} serving at {server.url} "
+                          f"(POST {server.url}/invocations, text/csv)", indent=1)
+        return {"EndpointArn": f"{ARN}:endpoint/{name.lower()}"}
+
+    update_endpoint = create_endpoint
+
+    def stop_endpoints(self) -> None:
+        for server in self.endpoints.values():
+            server.stop()
+        self.endpoints.clear()
