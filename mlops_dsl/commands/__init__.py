@@ -5,4 +5,4 @@ are imported inside ``run``), so ``--help`` and ``--version`` stay instant. To a
 its module name to ``COMMANDS``.
 """
 
-COMMANDS = ("compile", "validate")
+COMMANDS = ("compile", "validate", "graph", "diff", "deploy", "push-image", "run")

@@ -1,0 +1,53 @@
+"""The embedded runner: ``python -m mlops_dsl run BLUEPRINT --local``.
+
+Runs the compiled workflow (the same definition that would be deployed) in moto's embedded Step
+Functions interpreter, with the stores in moto's in-process S3 and the heavy tasks run for real on
+this machine. No AWS account, credentials or Docker. See docs/local.md.
+
+Modules, one job each: ``adapter`` (routes Task states of moto's interpreter to local code),
+``substitute`` (local stand-ins for ``${...}``), ``stores`` (S3 <-> folders), ``glue``,
+``tuning`` + ``training`` (optuna and the ``train`` program), ``sagemaker`` + ``serving`` (models,
+transform, endpoints), ``lambdas``, ``aws_sdk`` (S3 and crawler calls), ``progress``, ``summary``,
+``runner`` (puts them together).
+"""
+from __future__ import annotations
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def run_local(args) -> int:
+    """Run ``args.blueprint`` locally. ``args``: blueprint, name, local_image, no_serve, workspace,
+    follow (progress is always shown). Returns 0 only when the workflow succeeded. A blueprint that
+    cannot run locally raises ``BlueprintError`` (the CLI prints it and exits 2)."""
+    import time
+
+    from ..compiler import compile_file
+    from .progress import Reporter
+    from .runner import RunOptions, run_pipeline
+    from .summary import render, write_record
+
+    reporter = Reporter()
+    began = time.monotonic()
+    compiled = compile_file(args.blueprint, name=getattr(args, "name", None))
+    reporter.record("compile", time.monotonic() - began)
+    options = RunOptions(local_image=getattr(args, "local_image", None),
+                         workspace=getattr(args, "workspace", None))
+    result = run_pipeline(compiled, options, reporter)
+    write_record(result)
+    print(render(result), flush=True)
+    try:
+        if result.sagemaker and result.sagemaker.endpoints and not getattr(args, "no_serve", False):
+            print("Serving until Ctrl-C ...", flush=True)
+            try:
+                while all(s.process and s.process.poll() is None
+                          for s in result.sagemaker.endpoints.values()):
+                    time.sleep(0.5)
+                print("the endpoint server exited; see its serve.log", flush=True)
+            except KeyboardInterrupt:
+                print("stopping the endpoint", flush=True)
+    finally:
+        if result.sagemaker:
+            result.sagemaker.stop_endpoints()
+    if result.status == "ABORTED":
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.succeeded else EXIT_FAILED

@@ -84,6 +84,7 @@ class Follower:
         self.entered: dict[str, float] = {}
         self.pending_choice: tuple[str, str] | None = None  # (choice state, its input)
         self.gate_line: str | None = None
+        self.current_state: str | None = None
         self.last_failure: dict | None = None
         self._lock = threading.Lock()
 
@@ -108,6 +109,7 @@ class Follower:
                 say(line, indent=1)
                 self.pending_choice = None
             self.entered[name] = time.monotonic()
+            self.current_state = name
             say(f"> {name}")
             if kind == "ChoiceStateEntered":
                 self.pending_choice = (name, details.get("input", "{}"))

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from ..errors import Location, Problem
 
-INTEGRATION = re.compile(r"^arn:[^:]+:states:::(?P<api>.+)$")
+INTEGRATION = re.compile(r"^arn:(?:\$\{AWS::Partition\}|[^:]+):states:::(?P<api>.+)$")
 PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 # Step Functions' service names in aws-sdk integrations that botocore spells differently.
 SERVICE_ALIASES = {"sfn": "stepfunctions", "states": "stepfunctions"}
@@ -156,8 +156,8 @@ class _Checker:
     def where(self, path: list[str]) -> str:
         return ".".join(path) or "Parameters"
 
-    def add(self, code, path, message, value=None):
-        self.report(code, path, f"state {self.state!r} {self.where(path)}: {message} "
+    def add(self, code, path, message):
+        self.report(code, path, f"{self.where(path)}: {message} "
                                 f"({_label(self.service)} {self.operation})")
 
     def check(self, value, shape_name: str, path: list[str]) -> None:
@@ -210,8 +210,10 @@ class _Checker:
 
     def _length(self, size: int, shape: dict, path, unit: str) -> None:
         low, high = shape.get("min"), shape.get("max")
-        if (low is not None and size < low) or (high is not None and size > high):
-            self.add("MLD315", path, f"{size} {unit}; use {_bounds(low, high)}")
+        if high is not None and size > high:
+            self.add("MLD315", path, f"{size} {unit}; the limit is {high}")
+        elif low is not None and size < low:
+            self.add("MLD315", path, f"{size} {unit}; use at least {low}")
 
     def _string(self, value: str, shape: dict, path) -> None:
         if PLACEHOLDER.search(value):
@@ -240,8 +242,6 @@ def check_service_parameters(definition: dict, file: str = "statemachine.asl.jso
     With ``pipeline``, a problem in a value that came from a blueprint field is located at that
     field (file:line or JSON pointer); otherwise at the state's JSON pointer in ``file``.
     """
-    from .origins import parameter_origins
-
     problems: list[Problem] = []
     origins = parameter_origins(pipeline) if pipeline is not None else {}
     for name, state in (definition.get("States") or {}).items():
@@ -269,7 +269,8 @@ def check_service_parameters(definition: dict, file: str = "statemachine.asl.jso
             origin = _origin(origins, operation, path)
             if origin is not None:
                 field, location = origin
-                problems.append(Problem(code, field, f"{message}; in {file}#{pointer}", location))
+                problems.append(Problem(code, field, f"state {name!r} {message}; in "
+                                        f"{file}#{pointer}", location))
             else:
                 problems.append(Problem(code, name, message, Location(file, pointer=pointer)))
 
@@ -288,3 +289,68 @@ def _origin(origins: dict, operation: str, path: list[str]):
         if found is not None:
             return found
     return None
+
+
+def parameter_origins(pipeline) -> dict:
+    """``(operation, dotted parameter path) -> (blueprint field, location)`` for the workflow that
+    mlops_dsl.emit.workflow builds from ``pipeline``: where each blueprint-given value lands."""
+    from ..dsl import Categorical, Continuous, Endpoint
+    from ..model import field_name
+
+    bp = pipeline.blueprint
+    out: dict = {}
+
+    def put(operation, path, node, field):
+        out[(operation, path)] = (field_name(node, field), node.where_of(field))
+
+    tune = "CreateHyperParameterTuningJob"
+    config, job = "HyperParameterTuningJobConfig", "TrainingJobDefinition"
+    tuning, training, image = bp.tuning, bp.training, bp.image
+    put(tune, f"{config}.Strategy", tuning, "strategy")
+    put(tune, f"{config}.HyperParameterTuningJobObjective.Type", tuning.objective, "type")
+    put(tune, f"{config}.HyperParameterTuningJobObjective.MetricName", tuning.objective, "metric")
+    put(tune, f"{config}.ResourceLimits.MaxNumberOfTrainingJobs", tuning, "max_jobs")
+    put(tune, f"{config}.ResourceLimits.MaxParallelTrainingJobs", tuning, "max_parallel_jobs")
+    counters: dict[str, int] = {}
+    for item in tuning.ranges:
+        kind = ("CategoricalParameterRanges" if isinstance(item, Categorical) else
+                "ContinuousParameterRanges" if isinstance(item, Continuous) else
+                "IntegerParameterRanges")
+        index = counters[kind] = counters.get(kind, -1) + 1
+        base = f"{config}.ParameterRanges.{kind}.{index}"
+        put(tune, base, item, "name")
+        for member, field in (("Name", "name"), ("MinValue", "min"), ("MaxValue", "max"),
+                              ("ScalingType", "scaling"), ("Values", "values")):
+            if hasattr(item, field):
+                put(tune, f"{base}.{member}", item, field)
+    put(tune, f"{job}.StaticHyperParameters", tuning, "static_hyperparameters")
+    put(tune, f"{job}.AlgorithmSpecification.MetricDefinitions", tuning.objective, "metric")
+    for member, field in (("InstanceType", "instance_type"), ("InstanceCount", "instance_count"),
+                          ("VolumeSizeInGB", "volume_gb")):
+        put(tune, f"{job}.ResourceConfig.{member}", training, field)
+    image_field = "uri" if hasattr(image, "uri") else "name"
+    put(tune, f"{job}.AlgorithmSpecification.TrainingImage", image, image_field)
+    put("CreateModel", "PrimaryContainer.Image", image, image_field)
+    for operation in (tune, "CreateModel"):
+        put(operation, ("TrainingJobDefinition." if operation == tune else "") + "VpcConfig.Subnets",
+            bp.environment, "private_subnets")
+    for operation in (tune, "CreateModel", "CreateEndpointConfig", "CreateEndpoint",
+                      "CreateTransformJob"):
+        put(operation, "Tags", bp, "tags")
+    put("StartJobRun", "JobName", bp.transform, "job_name")
+    put("StartJobRun", "Arguments.--TRAIN_KEY", bp.data, "train")
+    put("StartJobRun", "Arguments.--SCORE_KEY", bp.data, "score")
+    put("StartCrawler", "Name", bp, "name_prefix")
+    put("Invoke", "Payload.prefix", bp, "job_name")
+    deployment = bp.deployment
+    if isinstance(deployment, Endpoint):
+        put("Invoke", "Payload.EndpointName", deployment, "name")
+        for operation in ("CreateEndpoint", "UpdateEndpoint"):
+            put(operation, "EndpointName", deployment, "name")
+        put("CreateEndpointConfig", "ProductionVariants.0.InstanceType", deployment, "instance_type")
+        put("CreateEndpointConfig", "ProductionVariants.0.InitialInstanceCount", deployment,
+            "instance_count")
+    else:
+        put("CreateTransformJob", "TransformResources.InstanceType", deployment, "instance_type")
+        put("CreateTransformJob", "TransformResources.InstanceCount", deployment, "instance_count")
+    return out

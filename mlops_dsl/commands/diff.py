@@ -1,0 +1,53 @@
+"""``diff BLUEPRINT --stack-name NAME``: what a deploy would change, without changing anything:
+the change set preview and the workflow's states added, removed and changed."""
+from __future__ import annotations
+
+HELP = "preview a deploy: resources and workflow states that would change"
+
+
+def add_arguments(parser) -> None:
+    from ..deploy.command import add_aws, add_blueprint
+
+    add_blueprint(parser)
+    add_aws(parser)
+
+
+def run(args) -> int:
+    from ..deploy.faults import handled
+
+    return handled(_diff, args)
+
+
+def _diff(args) -> int:
+    from ..deploy import changeset, stack as stacks
+    from ..deploy.apply import STATE_MACHINE
+    from ..deploy.command import compile_and_connect
+    from ..deploy.workflow_diff import diff
+    from ..compiler import TEMPLATE
+
+    compiled, aws = compile_and_connect(args)
+    cf = aws.client("cloudformation")
+    stack = stacks.describe(cf, args.stack_name)
+    deployed_definition = None
+    if not stack.exists:
+        resources = compiled.template.get("Resources", {})
+        print(f"stack {args.stack_name} does not exist in {aws.region}: deploy creates it with "
+              f"{len(resources)} resources:")
+        for logical_id in sorted(resources):
+            print(f"  + {logical_id}  {resources[logical_id]['Type']}")
+    else:
+        stacks.check_updatable(stack)
+        deployed = stacks.deployed_template(cf, args.stack_name)
+        deployed_definition = stacks.deployed_definition(deployed, STATE_MACHINE)
+        if changeset.same_template(deployed, compiled.template):
+            print(f"no changes: stack {args.stack_name} already matches the blueprint")
+            return 0
+        plan = changeset.create(cf, stack, compiled.files[TEMPLATE], compiled.template)
+        changeset.delete(cf, plan)
+        for line in changeset.render(plan):
+            print(line)
+    lines = diff(deployed_definition, compiled.definition)
+    print("workflow:" if lines else "workflow: unchanged")
+    for line in lines:
+        print(f"  {line}")
+    return 0

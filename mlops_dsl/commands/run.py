@@ -1,0 +1,59 @@
+"""``run BLUEPRINT --stack-name NAME [--follow]``: start a run of the deployed pipeline and, with
+``--follow``, print each state as it is entered and exited; exit 0 only when the run succeeded.
+``--local`` runs the pipeline on this machine instead (``mlops_dsl.local``)."""
+from __future__ import annotations
+
+HELP = "start a run of the pipeline (deployed, or on this machine with --local)"
+
+
+def add_arguments(parser) -> None:
+    from ..deploy.command import add_aws, add_blueprint
+
+    add_blueprint(parser)
+    add_aws(parser, stack_required=False)
+    parser.add_argument("--follow", action="store_true",
+                        help="print each state as it runs, until the run ends")
+    local = parser.add_argument_group("local run")
+    local.add_argument("--local", action="store_true", help="run on this machine, not in AWS")
+    local.add_argument("--local-image", metavar="DIR", help="model container folder for --local")
+    local.add_argument("--no-serve", action="store_true", help="with --local: do not serve the model")
+    local.add_argument("--workspace", metavar="DIR", help="with --local: where the run's files go")
+
+
+def run(args) -> int:
+    if args.local:
+        from ..local import run_local
+        return run_local(args)
+    from ..deploy.faults import handled
+
+    return handled(_run_in_aws, args)
+
+
+def _run_in_aws(args) -> int:
+    from ..deploy import executions, stack as stacks
+    from ..deploy.apply import STATE_MACHINE, STATE_MACHINE_OUTPUT
+    from ..deploy.command import compile_and_connect
+    from ..deploy.faults import DeployError
+
+    if not args.stack_name:
+        raise DeployError("run needs --stack-name NAME (the stack deploy created), or --local to "
+                          "run on this machine")
+    compiled, aws = compile_and_connect(args)
+    cf = aws.client("cloudformation")
+    stack = stacks.require_deployed(cf, args.stack_name)
+    arn = stacks.physical_id(cf, args.stack_name, STATE_MACHINE, output=STATE_MACHINE_OUTPUT,
+                             stack=stack)
+    sfn = aws.client("stepfunctions")
+    execution = executions.start(sfn, arn)
+    print(f"started {execution}")
+    if not args.follow:
+        print("follow it with --follow, or in the Step Functions console")
+        return 0
+    result = executions.follow(sfn, execution)
+    if result.status == "SUCCEEDED":
+        print("run SUCCEEDED")
+        return 0
+    print(f"run {result.status} in state {result.failed_state or '?'}")
+    print(f"  error: {result.error or '(none reported)'}")
+    print(f"  cause: {result.cause or '(none reported)'}")
+    return 1

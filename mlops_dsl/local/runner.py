@@ -1,0 +1,204 @@
+"""Run a compiled pipeline on this machine: the compiled workflow in moto's Step Functions
+interpreter, its stores in moto's S3, its heavy tasks as local programs.
+
+``run_pipeline(compiled, options)`` returns a ``RunResult`` and leaves an endpoint server running
+(the caller stops it); everything it wrote is under ``<workspace>/<run id>/``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..emit.handlers import handlers_dir
+from ..errors import BlueprintError, Location, Problem
+from .image import program_folder
+from .progress import Follower, Reporter
+from .substitute import ACCOUNT, LocalNames, substitute
+
+DEFAULT_WORKSPACE = Path(".mlops") / "runs"
+POLL_SECONDS = 0.1
+FAKE_AWS_ENV = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": "local", "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+@dataclass
+class RunOptions:
+    local_image: str | None = None
+    workspace: Path | None = None
+    run_id: str | None = None
+
+
+@dataclass
+class RunResult:
+    """What happened: status, failure, where everything is, and the objects behind it."""
+
+    status: str
+    run_dir: Path
+    pipeline: object
+    error: str | None = None
+    cause: str | None = None
+    failed_state: str | None = None
+    output: dict = field(default_factory=dict)
+    gate_line: str | None = None
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+    stores: dict = field(default_factory=dict)  # store -> bucket
+    exported: dict = field(default_factory=dict)  # store -> keys
+    sagemaker: object = None
+    jobs: dict = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+
+def new_run_id(pipeline_name: str, workspace: Path) -> str:
+    base = f"{pipeline_name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    run_id, number = base, 1
+    while (workspace / run_id).exists():
+        number += 1
+        run_id = f"{base}-{number}"
+    return run_id
+
+
+def _seed_stores(pipeline, stores, names: LocalNames) -> None:
+    feature_store = names.bucket("FeatureStoreBucket")
+    if pipeline.train_data is None:
+        raise BlueprintError([Problem("MLD503", "data.train", "a local run needs local training "
+                                      "data (LocalData(train=...))", _where(pipeline))])
+    stores.put_file(feature_store, pipeline.train_key, pipeline.train_data)
+    if pipeline.score_data is not None:
+        stores.put_file(feature_store, pipeline.score_key, pipeline.score_data)
+    for asset in pipeline.assets:
+        stores.put_file(names.bucket("SourceRepositoryBucket"), asset.key, asset.source)
+
+
+def _where(pipeline):
+    where = pipeline.blueprint.where
+    return Location(where.file, where.line) if where and where.file else None
+
+
+class _Environment:
+    """Fake credentials and the pipeline's region for the run; restored afterwards."""
+
+    def __init__(self, region: str):
+        self.values = dict(FAKE_AWS_ENV, AWS_DEFAULT_REGION=region, AWS_REGION=region)
+        self.saved: dict = {}
+
+    def __enter__(self):
+        self.saved = {key: os.environ.get(key) for key in self.values}
+        os.environ.update(self.values)
+
+    def __exit__(self, *exc):
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None) -> RunResult:
+    """Execute ``compiled``'s workflow locally; see the module docstring."""
+    reporter = reporter or Reporter()
+    pipeline = compiled.pipeline
+    program = program_folder(pipeline, options.local_image)
+    workspace = Path(options.workspace or DEFAULT_WORKSPACE).resolve()
+    run_id = options.run_id or new_run_id(pipeline.name, workspace)
+    run_dir = workspace / run_id
+    work = run_dir / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    names = LocalNames(pipeline.name_prefix, pipeline.region, pipeline.existing_feature_store)
+    definition = substitute(compiled.definition, names)
+    (run_dir / "statemachine.asl.json").write_text(json.dumps(definition, indent=2) + "\n")
+    reporter.say(f"local run {run_id} of {pipeline.name}: workspace {run_dir}")
+    reporter.say(f"image programs from {program}")
+    with _Environment(pipeline.region):
+        return _execute(pipeline, definition, names, program, run_id, run_dir, work, reporter)
+
+
+def _execute(pipeline, definition, names, program, run_id, run_dir, work, reporter) -> RunResult:
+    began = time.monotonic()
+    import boto3
+    from moto import mock_aws
+
+    from .adapter import routed
+    from .aws_sdk import S3_ACTIONS, Crawlers, s3_route
+    from .glue import LocalGlue
+    from .lambdas import LocalLambdas
+    from .sagemaker import LocalSageMaker
+    from .stores import Stores
+    from .tuning import LocalTuner
+
+    result = RunResult("RUNNING", run_dir, pipeline, stores=names.buckets())
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        s3 = boto3.client("s3", region_name=pipeline.region)
+        sfn = boto3.client("stepfunctions", region_name=pipeline.region)
+        stores = Stores(s3, names.buckets())
+        stores.create()
+        _seed_stores(pipeline, stores, names)
+        jobs: dict = {}
+        glue = LocalGlue(pipeline.glue_job_name, pipeline.script.source,
+                         [w.source for w in pipeline.wheels], stores, work / "glue", reporter)
+        tuner = LocalTuner(program, stores, work / "tuning", reporter, jobs)
+        sagemaker = LocalSageMaker(program, stores, work / "sagemaker", reporter, jobs)
+        lambdas = LocalLambdas(handlers_dir(), names.functions(), reporter)
+        crawlers = Crawlers(reporter)
+        routes = {
+            "glue:startJobRun.sync": glue.start_job_run_sync,
+            "lambda:invoke": lambdas.invoke,
+            "sagemaker:createHyperParameterTuningJob.sync": tuner.tune_sync,
+            "aws-sdk:sagemaker:describeTrainingJob": sagemaker.describe_training_job,
+            "sagemaker:createModel": sagemaker.create_model,
+            "sagemaker:createTransformJob.sync": sagemaker.create_transform_job_sync,
+            "sagemaker:createEndpointConfig": sagemaker.create_endpoint_config,
+            "sagemaker:createEndpoint": sagemaker.create_endpoint,
+            "sagemaker:updateEndpoint": sagemaker.update_endpoint,
+            "aws-sdk:glue:startCrawler": crawlers.start_crawler,
+            **{f"aws-sdk:s3:{action}": s3_route(s3, action) for action in S3_ACTIONS},
+        }
+        machine_arn = (f"arn:aws:states:{pipeline.region}:{ACCOUNT}:stateMachine:"
+                       f"{pipeline.state_machine_name}")
+        follower = Follower(sfn, machine_arn.replace(":stateMachine:", ":execution:") +
+                            f":{run_id}", definition, reporter)
+
+        def announced(route):
+            def call(parameters, state):
+                follower.poll()  # print "> state" before the task's own lines
+                return route(parameters, state)
+            return call
+
+        with routed({key: announced(route) for key, route in routes.items()}):
+            sfn.create_state_machine(name=pipeline.state_machine_name,
+                                     definition=json.dumps(definition),
+                                     roleArn=names.value("StepFunctionsRole.Arn"))
+            execution = sfn.start_execution(stateMachineArn=machine_arn, name=run_id,
+                                            input="{}")["executionArn"]
+            reporter.record("interpreter start", time.monotonic() - began)
+            try:
+                while True:
+                    described = sfn.describe_execution(executionArn=execution)
+                    if described["status"] != "RUNNING":
+                        break
+                    follower.poll()
+                    time.sleep(POLL_SECONDS)
+            except KeyboardInterrupt:
+                sfn.stop_execution(executionArn=execution, error="Interrupted",
+                                   cause="stopped with Ctrl-C")
+                sagemaker.stop_endpoints()
+                described = sfn.describe_execution(executionArn=execution)
+            follower.poll()
+        result.status = described["status"]
+        if result.status != "SUCCEEDED":
+            result.error, result.cause = described.get("error"), described.get("cause")
+            result.failed_state = follower.current_state
+        result.output = json.loads(described.get("output") or "{}")
+        result.gate_line = follower.gate_line
+        result.exported = stores.export(run_dir)
+    result.sagemaker, result.jobs = sagemaker, jobs
+    result.seconds = reporter.elapsed()
+    result.timings = dict(reporter.timings)
+    return result

@@ -1,0 +1,146 @@
+"""The end-of-run summary: outcome, best job against the gate, outputs and where they are, timings.
+
+``render(result)`` is the text printed; ``record(result)`` the same facts as JSON, written to
+``<run dir>/run.json``.
+"""
+from __future__ import annotations
+
+import json
+import operator
+from pathlib import Path
+
+from .stores import split_uri
+
+COMPARE = {"NumericGreaterThan": operator.gt, "NumericGreaterThanEquals": operator.ge,
+           "NumericLessThan": operator.lt, "NumericLessThanEquals": operator.le,
+           "NumericEquals": operator.eq}
+
+
+def best_job(result):
+    """The best scored training job of the run, or None."""
+    objective = result.pipeline.tuning.objective
+    scored = [j for j in result.jobs.values()
+              if j.status == "Completed" and objective.metric in j.metrics]
+    if not scored:
+        return None
+    pick = max if objective.type == "Maximize" else min
+    return pick(scored, key=lambda j: j.metrics[objective.metric])
+
+
+def explain_cause(cause: str | None) -> str | None:
+    """The useful part of a cause: a service's FailureReason/ErrorMessage, else the text."""
+    if not cause:
+        return cause
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        return cause
+    if isinstance(parsed, dict):
+        for key in ("FailureReason", "ErrorMessage", "errorMessage"):
+            if parsed.get(key):
+                return str(parsed[key])
+    return cause
+
+
+def local_path(result, uri: str | None) -> Path | None:
+    """Where an ``s3://`` object of the run is in the workspace."""
+    if not uri:
+        return None
+    bucket, key = split_uri(uri)
+    for store, name in result.stores.items():
+        if name == bucket:
+            return result.run_dir / store / key
+    return None
+
+
+def outputs(result) -> list[tuple[str, Path, str]]:
+    """(what, path, detail) for the files a user opens after a run."""
+    found = []
+    best = best_job(result)
+    if best and local_path(result, best.model_uri):
+        found.append(("best model", local_path(result, best.model_uri), ""))
+    for store, keys in sorted(result.exported.items()):
+        for key in keys:
+            path = result.run_dir / store / key
+            if store == "output" and key.endswith(".csv"):
+                lines = path.read_bytes().count(b"\n")
+                found.append(("predictions", path, f"{max(0, lines - 1)} rows"))
+            elif store == "metadata":
+                found.append(("tuning metadata", path, ""))
+            elif store == "extracts":
+                found.append(("extract", path, ""))
+    return found
+
+
+def gate_verdict(result, best) -> str:
+    gate = result.pipeline.gate
+    if best is None or gate.metric not in best.metrics:
+        return f"gate {gate.describe()}: no metric to compare"
+    value = best.metrics[gate.metric]
+    passed = COMPARE[gate.operator](value, float(gate.threshold))
+    return (f"gate {gate.describe()}: best {gate.metric} {value:g} "
+            f"{'passes' if passed else 'does not pass'}")
+
+
+def cloud_note(pipeline) -> str:
+    tuning, training, deployment = pipeline.tuning, pipeline.training, pipeline.deployment
+    target = (f"endpoint {deployment.name} on {deployment.instance_count} x "
+              f"{deployment.instance_type}" if pipeline.is_endpoint else
+              f"batch transform on {deployment.instance_count} x {deployment.instance_type}")
+    return (f"In AWS: Glue {pipeline.glue_command} job {pipeline.glue_job_name}; "
+            f"{tuning.max_jobs} training job(s) on {training.instance_count} x "
+            f"{training.instance_type}, {tuning.max_parallel_jobs} at a time; {target}.")
+
+
+def render(result) -> str:
+    lines = []
+    if result.succeeded:
+        lines.append(f"Run succeeded in {result.seconds:.1f}s.")
+    else:
+        lines.append(f"Run {result.status.lower()} at state {result.failed_state!r} "
+                     f"after {result.seconds:.1f}s.")
+        lines.append(f"  error: {result.error}")
+        lines.append(f"  cause: {explain_cause(result.cause)}")
+    best = best_job(result)
+    if best:
+        metrics = ", ".join(f"{k} {v:g}" for k, v in best.metrics.items())
+        tuned = " ".join(f"{k}={v}" for k, v in best.tuned.items())
+        lines.append(f"Best training job: {best.name} ({metrics})")
+        lines.append(f"  hyperparameters: {tuned}")
+        lines.append(f"  {gate_verdict(result, best)}")
+    found = outputs(result)
+    if found:
+        lines.append("Outputs:")
+        for what, path, detail in found:
+            lines.append(f"  {what}: {path}{'  (' + detail + ')' if detail else ''}")
+    sagemaker = result.sagemaker
+    for name, server in (sagemaker.endpoints.items() if sagemaker else []):
+        lines.append(f"Endpoint {name}: {server.url}  (GET /ping, POST /invocations text/csv)")
+    lines.append(f"Workspace: {result.run_dir}  (every store's objects, logs under work/)")
+    if result.timings:
+        lines.append("Time: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()
+                                           if not k.startswith("state: ")))
+    lines.append(cloud_note(result.pipeline))
+    return "\n".join(lines)
+
+
+def record(result) -> dict:
+    best = best_job(result)
+    return {
+        "status": result.status, "error": result.error, "cause": result.cause,
+        "failed_state": result.failed_state, "seconds": round(result.seconds, 3),
+        "best_training_job": best.name if best else None,
+        "best_metrics": best.metrics if best else None,
+        "gate": result.pipeline.gate.describe(), "gate_decision": result.gate_line,
+        "outputs": [{"what": w, "path": str(p), "detail": d} for w, p, d in outputs(result)],
+        "endpoints": {n: s.url for n, s in (result.sagemaker.endpoints.items()
+                                            if result.sagemaker else [])},
+        "timings": {k: round(v, 3) for k, v in result.timings.items()},
+        "stores": result.stores,
+    }
+
+
+def write_record(result) -> Path:
+    path = result.run_dir / "run.json"
+    path.write_text(json.dumps(record(result), indent=2, sort_keys=True) + "\n")
+    return path
