@@ -16,6 +16,7 @@ from .faults import DeployError
 SOURCE_BUCKET, SOURCE_OUTPUT = "SourceRepositoryBucket", "SourceRepositoryBucketName"
 FEATURE_BUCKET, FEATURE_OUTPUT = "FeatureStoreBucket", "FeatureStoreBucketName"
 STATE_MACHINE, STATE_MACHINE_OUTPUT = "StateMachine", "StateMachineArn"
+SUMMARY_TYPES = ("AWS::S3::Bucket", "AWS::StepFunctions::StateMachine", "AWS::ECR::Repository")
 
 
 @dataclass
@@ -150,14 +151,16 @@ def _upload_data(aws, cf, stack, pipeline, out) -> None:
             f"now; watch it in the Step Functions console")
     else:
         out("the data is unchanged, so no run was started (start one with "
-            "`python -m mlops_dsl run BLUEPRINT --stack-name NAME --follow`)")
+            f"`python -m mlops_dsl run BLUEPRINT --stack-name {stack.name} --follow`)")
 
 
 def _summary(cf, stack, out) -> None:
     stack = stacks.describe(cf, stack.name)
     out(f"stack {stack.name}: {stack.status}")
-    if not stack.outputs:
-        out("  (the stack reports no outputs)")
+    if not stack.outputs:  # some endpoints (e.g. local emulators) report none: show the resources
+        out("  (the stack reports no outputs; its main resources:)")
+        for logical_id, physical in stacks.resources(cf, stack.name, SUMMARY_TYPES):
+            out(f"  {logical_id}  {physical}")
     width = max((len(k) for k in stack.outputs), default=0)
     for key in sorted(stack.outputs):
         out(f"  {key:<{width}}  {stack.outputs[key]}")

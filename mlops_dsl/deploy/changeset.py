@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from .faults import DeployError, translate
@@ -77,7 +78,7 @@ def create(cf, stack: Stack, body: bytes, template: dict, *, template_url: str |
            out=print) -> Plan:
     """Create a change set for ``stack`` and wait until CloudFormation has computed it."""
     kind = "UPDATE" if stack.exists else "CREATE"
-    name = f"mlops-dsl-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    name = f"mlops-dsl-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     plan = Plan(stack.name, kind, name)
     arguments = dict(StackName=stack.name, ChangeSetName=name, ChangeSetType=kind,
                      Capabilities=capabilities(template),

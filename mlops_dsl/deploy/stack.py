@@ -80,22 +80,29 @@ def check_updatable(stack: Stack) -> None:
                           "another --stack-name")
 
 
+def resources(cf, name: str, types=()) -> list[tuple[str, str]]:
+    """(logical ID, physical ID) of the stack's resources, optionally of some types only."""
+    found = []
+    try:
+        for page in cf.get_paginator("list_stack_resources").paginate(StackName=name):
+            for resource in page.get("StackResourceSummaries", ()):
+                if resource.get("LogicalResourceId") and resource.get("PhysicalResourceId") and \
+                        (not types or resource.get("ResourceType") in types):
+                    found.append((resource["LogicalResourceId"], resource["PhysicalResourceId"]))
+    except Exception as error:  # noqa: BLE001
+        raise translate(error, f"listing the resources of stack {name}") from None
+    return sorted(found)
+
+
 def physical_id(cf, name: str, logical_id: str, *, output: str | None = None,
                 stack: Stack | None = None) -> str:
     """The physical ID of one resource: from the Output that names it when the stack reports one,
     else from the stack's resource list."""
     if stack is not None and output and stack.outputs.get(output):
         return stack.outputs[output]
-    try:
-        paginator = cf.get_paginator("list_stack_resources")
-        for page in paginator.paginate(StackName=name):
-            for resource in page.get("StackResourceSummaries", ()):
-                if resource.get("LogicalResourceId") == logical_id and resource.get("PhysicalResourceId"):
-                    return resource["PhysicalResourceId"]
-    except DeployError:
-        raise
-    except Exception as error:  # noqa: BLE001
-        raise translate(error, f"listing the resources of stack {name}") from None
+    for found, physical in resources(cf, name):
+        if found == logical_id:
+            return physical
     raise DeployError(f"stack {name} has no resource {logical_id}",
                       "was it deployed from this blueprint? Check --stack-name, or deploy again")
 

@@ -7,6 +7,7 @@ interpreter, its stores in moto's S3, its heavy tasks as local programs.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -92,8 +93,14 @@ class _Environment:
     def __enter__(self):
         self.saved = {key: os.environ.get(key) for key in self.values}
         os.environ.update(self.values)
+        # moto's interpreter logs a warning with the whole state object for every failed task;
+        # the failure is reported by the progress display and the summary instead.
+        self.logger = logging.getLogger("moto.stepfunctions.parser")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.CRITICAL)
 
     def __exit__(self, *exc):
+        self.logger.setLevel(self.level)
         for key, value in self.saved.items():
             if value is None:
                 os.environ.pop(key, None)
