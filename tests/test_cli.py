@@ -150,3 +150,20 @@ def test_unexpected_failure_exits_1_without_traceback(project, monkeypatch):
 def test_version():
     result = cli("--version")
     assert result.returncode == 0 and result.stdout.startswith("mlops_dsl ")
+
+
+def test_compile_all_writes_every_blueprint(project):
+    (project / "bp.py").write_text(HEADER + "prod = base.with_(name='prod', name_prefix='demo-prod')\n")
+    result = cli("compile", "--all", project / "bp.py", "-o", project / "out")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["base", "prod"]
+    assert (project / "out" / "prod" / "template.json").is_file()
+
+
+def test_compile_all_reports_every_blueprints_problems(project):
+    (project / "bp.py").write_text(HEADER + "a = base.with_(name='a', job_name='x' * 20)\n"
+                                   "b = base.with_(name='b', name_prefix='B')\n")
+    result = cli("compile", "--all", project / "bp.py", "-o", project / "out")
+    assert result.returncode == 2
+    assert "[MLD101]" in result.stderr and "[MLD102]" in result.stderr
+    assert not (project / "out").exists()

@@ -1,0 +1,23 @@
+"""Packaging: every package is listed in setup.cfg, and the wheel carries schemas and handlers."""
+from __future__ import annotations
+
+import configparser
+
+from helpers import ROOT
+
+
+def test_every_package_is_listed_in_setup_cfg():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "mlops_dsl").rglob("__init__.py")}
+    found.add("mlops_dsl.handlers")  # mapped from lambdas/ by package_dir
+    assert found == listed
+
+
+def test_handlers_and_schema_are_package_data():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    assert "mlops_dsl.handlers = lambdas" in config["options"]["package_dir"]
+    assert "schemas/*.json" in config["options.package_data"]["mlops_dsl"]
+    assert (ROOT / "lambdas" / "__init__.py").is_file()
