@@ -63,7 +63,7 @@ def test_batch_workflow_has_every_seed_step():
         state = states[name]
         name = state.get("Next") or (state["Choices"][0]["Next"] if state["Type"] == "Choice" else None)
     assert order == ["Transform data", "Generate job name", "Tune model",
-                     "Describe best training job", "Log tuning metadata", "Check metric threshold",
+                     "Describe best training job", "Assemble run metadata", "Log tuning metadata", "Check metric threshold",
                      "Create model", "Batch transform", "Rename batch output",
                      "Delete raw batch output", "Start output crawler", "Done"]
     assert states["Transform data"]["Resource"].endswith(":states:::glue:startJobRun.sync")
@@ -83,6 +83,9 @@ def test_batch_workflow_has_every_seed_step():
     for name, state in states.items():
         if state["Type"] == "Task":
             assert state.get("Retry"), f"{name} has no Retry"
+    log = states["Log tuning metadata"]["Parameters"]
+    assert log["Body.$"] == "States.JsonToString($.metadata)"
+    assert states["Assemble run metadata"]["ResultPath"] == "$.metadata"
 
 
 def test_endpoint_workflow_creates_or_updates():

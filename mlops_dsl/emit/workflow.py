@@ -11,7 +11,7 @@ from ..model import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MAX_TRAINING_RUN
                      METADATA_PREFIX, MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX, Pipeline)
 from ..dsl import Categorical, Continuous
 from . import names as n
-from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Retry, Succeed, Task
+from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Retry, Succeed, Task
 
 METRIC_REGEX = "{metric}: ([0-9\\.]+)"  # seed: the metric line the container prints
 
@@ -28,6 +28,7 @@ TRANSFORM = "Transform data"
 JOB_NAME = "Generate job name"
 TUNE = "Tune model"
 BEST_JOB = "Describe best training job"
+ASSEMBLE_METADATA = "Assemble run metadata"
 LOG_METADATA = "Log tuning metadata"
 GATE = "Check metric threshold"
 BELOW_THRESHOLD = "Metric below threshold"
@@ -235,13 +236,16 @@ def workflow_graph(pipeline: Pipeline) -> Graph:
         result_path="$.best", result_selector={
             "ModelArtifact.$": "$.ModelArtifacts.S3ModelArtifacts",
             "FinalMetrics.$": "$.FinalMetricDataList"})
+    # The run's metadata is assembled first, then written as JSON text: S3's Body takes a string.
+    metadata = Pass(ASSEMBLE_METADATA, result_path="$.metadata", parameters={
+        "JobName.$": JOB, "Tuning.$": "$.tuning", "BestModel.$": "$.best",
+        "Transform.$": "$.transform", "Execution.$": "$$.Execution.Id",
+        "StartTime.$": "$$.Execution.StartTime"})
     log = _task(LOG_METADATA, "aws-sdk:s3:putObject", {
         "Bucket": n.sub(n.METADATA),
         "Key.$": f"States.Format('{METADATA_PREFIX}{{}}.json', {JOB})",
         "ContentType": "application/json",
-        "Body": {"JobName.$": JOB, "Tuning.$": "$.tuning", "BestModel.$": "$.best",
-                 "Transform.$": "$.transform", "Execution.$": "$$.Execution.Id",
-                 "StartTime.$": "$$.Execution.StartTime"}}, S3_TRANSIENT)
+        "Body.$": "States.JsonToString($.metadata)"}, S3_TRANSIENT)
     model_parameters = {
         "ModelName.$": JOB,
         "ExecutionRoleArn": n.sub(n.SAGEMAKER_ROLE, "Arn"),
@@ -254,7 +258,7 @@ def workflow_graph(pipeline: Pipeline) -> Graph:
     deploy = _endpoint_branch(pipeline) if pipeline.is_endpoint else _batch_branch(pipeline)
     Chain([create_model, deploy])
     gate = _gate(pipeline, create_model)
-    return Graph(Chain([transform, job_name, tune, best, log, gate]),
+    return Graph(Chain([transform, job_name, tune, best, metadata, log, gate]),
                  comment=f"mlops_dsl pipeline {pipeline.name}: transform, tune, gate "
                          f"({pipeline.gate.describe()}), "
                          f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")
