@@ -19,11 +19,12 @@ def run(args) -> int:
 
 
 def _diff(args) -> int:
-    from ..deploy import changeset, stack as stacks
+    from ..compiler import TEMPLATE
+    from ..deploy import changeset
+    from ..deploy import stack as stacks
     from ..deploy.apply import STATE_MACHINE
     from ..deploy.command import compile_and_connect
     from ..deploy.workflow_diff import diff
-    from ..compiler import TEMPLATE
 
     compiled, aws = compile_and_connect(args)
     cf = aws.client("cloudformation")

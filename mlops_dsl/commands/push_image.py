@@ -20,7 +20,8 @@ def run(args) -> int:
 
 def _push(args) -> int:
     from ..compiler import compile_file
-    from ..deploy import image, stack as stacks
+    from ..deploy import image
+    from ..deploy import stack as stacks
     from ..deploy.faults import DeployError, translate
     from ..deploy.session import for_pipeline
 

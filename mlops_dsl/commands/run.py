@@ -30,7 +30,8 @@ def run(args) -> int:
 
 
 def _run_in_aws(args) -> int:
-    from ..deploy import executions, stack as stacks
+    from ..deploy import executions
+    from ..deploy import stack as stacks
     from ..deploy.apply import STATE_MACHINE, STATE_MACHINE_OUTPUT
     from ..deploy.command import compile_and_connect
     from ..deploy.faults import DeployError
@@ -38,7 +39,7 @@ def _run_in_aws(args) -> int:
     if not args.stack_name:
         raise DeployError("run needs --stack-name NAME (the stack deploy created), or --local to "
                           "run on this machine")
-    compiled, aws = compile_and_connect(args)
+    _, aws = compile_and_connect(args)
     cf = aws.client("cloudformation")
     stack = stacks.require_deployed(cf, args.stack_name)
     arn = stacks.physical_id(cf, args.stack_name, STATE_MACHINE, output=STATE_MACHINE_OUTPUT,

@@ -23,7 +23,7 @@ SUMMARY_TYPES = ("AWS::S3::Bucket", "AWS::StepFunctions::StateMachine", "AWS::EC
 class Options:
     stack_name: str
     yes: bool = False
-    poll_seconds: float = 5.0
+    poll_seconds: float | None = None
 
 
 def confirm(question: str) -> bool:
@@ -36,7 +36,7 @@ def confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def deploy(compiled, aws, options: Options, *, out=print, ask=confirm) -> int:
+def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
     from ..compiler import TEMPLATE
 
     cf = aws.client("cloudformation")
@@ -59,7 +59,7 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=confirm) -> int:
         if plan.empty:
             changed = False
         else:
-            if not options.yes and not ask("Execute this change set?"):
+            if not options.yes and not (ask or confirm)("Execute this change set?"):
                 changeset.delete(cf, plan)
                 out("not executed: the change set was deleted and the stack is unchanged")
                 return 1

@@ -24,7 +24,7 @@ class Upload:
     sha256: str
 
     @classmethod
-    def of(cls, source: Path, key: str) -> "Upload":
+    def of(cls, source: Path, key: str) -> Upload:
         return cls(source, key, hashlib.sha256(Path(source).read_bytes()).hexdigest())
 
 
@@ -48,7 +48,13 @@ def is_current(s3, bucket: str, upload: Upload) -> bool:
         raise translate(error, f"checking s3://{bucket}/{upload.key}") from None
     except Exception as error:  # noqa: BLE001
         raise translate(error, f"checking s3://{bucket}/{upload.key}") from None
-    return head.get("Metadata", {}).get(SHA_METADATA) == upload.sha256
+    recorded = head.get("Metadata", {}).get(SHA_METADATA)
+    if recorded is not None:
+        return recorded == upload.sha256
+    # uploaded by other means (e.g. `aws s3 sync`): a single-part ETag is the MD5 of the content
+    etag = head.get("ETag", "").strip('"')
+    return "-" not in etag and etag == hashlib.md5(upload.source.read_bytes(),
+                                                   usedforsecurity=False).hexdigest()
 
 
 def put(s3, bucket: str, upload: Upload, *, out=print) -> bool:

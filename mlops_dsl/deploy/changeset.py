@@ -143,7 +143,7 @@ def delete(cf, plan: Plan) -> None:
     """Delete a change set that will not be executed (best effort: it expires anyway)."""
     try:
         cf.delete_change_set(ChangeSetName=plan.arn, StackName=plan.stack_name)
-    except Exception:  # noqa: BLE001 - an undeletable preview is harmless
+    except Exception:  # noqa: BLE001, S110 - an undeletable preview is harmless (it expires)
         pass
 
 
@@ -179,6 +179,6 @@ def execute(cf, plan: Plan) -> None:
         raise translate(error, f"executing the change set on stack {plan.stack_name}") from None
 
 
-def same_template(deployed: dict, template: dict) -> bool:
+def same_template(deployed: dict | None, template: dict) -> bool:
     """True when the deployed template is the compiled one (compared as data, not bytes)."""
-    return json.dumps(deployed, sort_keys=True) == json.dumps(template, sort_keys=True)
+    return deployed is not None and json.dumps(deployed, sort_keys=True) == json.dumps(template, sort_keys=True)

@@ -14,6 +14,7 @@ from .stack import describe, is_settled
 
 CANCELLED = ("Resource creation cancelled", "Resource update cancelled")
 HEARTBEAT_SECONDS = 60
+POLL_SECONDS = 5.0  # between describe-stack-events polls
 
 
 @dataclass
@@ -67,7 +68,7 @@ def _new_events(cf, stack_name: str, seen: set[str]) -> list[dict]:
 
 
 def follow(cf, stack_name: str, *, seen: set[str], expected: int = 0, out=print,
-           poll_seconds: float = 5.0, clock=time.monotonic, sleep=time.sleep) -> Outcome:
+           poll_seconds: float | None = None, clock=time.monotonic, sleep=time.sleep) -> Outcome:
     """Print the stack's new events until its status settles; return the final status and every
     resource failure seen on the way."""
     seen = set(seen)
@@ -89,7 +90,7 @@ def follow(cf, stack_name: str, *, seen: set[str], expected: int = 0, out=print,
         if clock() - last_output >= HEARTBEAT_SECONDS:
             out(f"  ... {outcome.status}, {int(clock() - started)}s so far")
             last_output = clock()
-        sleep(poll_seconds)
+        sleep(POLL_SECONDS if poll_seconds is None else poll_seconds)
 
 
 def _show(event: dict, stack_name: str, done: set[str], expected: int, outcome: Outcome, out) -> None:

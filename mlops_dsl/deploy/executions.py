@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .faults import translate
 
+POLL_SECONDS = 5.0  # between get_execution_history polls; each poll is one API call
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 FAILED_EVENTS = ("Failed", "TimedOut", "Aborted")
 
@@ -22,10 +23,15 @@ class RunResult:
     cause: str | None = None
 
 
+def execution_name() -> str:
+    """A readable, unique execution name: ``mlops-dsl-20240102-030405-1a2b3c``."""
+    import uuid
+
+    return f"mlops-dsl-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
+
+
 def start(sfn, arn: str, *, name: str | None = None, payload: str = "{}") -> str:
-    arguments = {"stateMachineArn": arn, "input": payload}
-    if name:
-        arguments["name"] = name
+    arguments = {"stateMachineArn": arn, "input": payload, "name": name or execution_name()}
     try:
         return sfn.start_execution(**arguments)["executionArn"]
     except Exception as error:  # noqa: BLE001
@@ -83,7 +89,7 @@ class _Printer:
                 self.result.cause = details.get("cause") or self.result.cause
 
 
-def follow(sfn, execution_arn: str, *, out=print, poll_seconds: float = 5.0,
+def follow(sfn, execution_arn: str, *, out=print, poll_seconds: float | None = None,
            sleep=time.sleep) -> RunResult:
     """Print states as they are entered and exited until the execution ends."""
     printer = _Printer(out)
@@ -102,4 +108,4 @@ def follow(sfn, execution_arn: str, *, out=print, poll_seconds: float = 5.0,
                 result.cause = result.cause or described.get("cause")
                 result.failed_state = result.failed_state or printer.current
             return result
-        sleep(poll_seconds)
+        sleep(POLL_SECONDS if poll_seconds is None else poll_seconds)

@@ -44,6 +44,7 @@ def _message(error) -> str:
 def translate(error: Exception, doing: str = "calling AWS") -> DeployError:
     """The DeployError for one botocore/boto3 exception raised while ``doing`` something."""
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     if isinstance(error, DeployError):
         return error
@@ -54,9 +55,7 @@ def translate(error: Exception, doing: str = "calling AWS") -> DeployError:
     if isinstance(error, bx.ProfileNotFound):
         return DeployError(f"{error} (while {doing})",
                            "check the name given to --profile or AWS_PROFILE against ~/.aws/config")
-    if isinstance(error, getattr(bx, "TokenRetrievalError", ())) or \
-            isinstance(error, getattr(bx, "UnauthorizedSSOTokenError", ())) or \
-            isinstance(error, getattr(bx, "SSOTokenLoadError", ())):
+    if isinstance(error, (bx.TokenRetrievalError, bx.UnauthorizedSSOTokenError, bx.SSOTokenLoadError)):
         return DeployError(f"your AWS session has expired ({error})",
                            "log in again (e.g. `aws sso login --profile NAME`) and rerun")
     if isinstance(error, bx.CredentialRetrievalError):
@@ -65,10 +64,10 @@ def translate(error: Exception, doing: str = "calling AWS") -> DeployError:
     if isinstance(error, bx.NoRegionError):
         return DeployError(f"no AWS region is set while {doing}",
                            "pass --region (e.g. --region us-east-1) or set AWS_REGION")
-    if isinstance(error, bx.EndpointConnectionError):
+    if isinstance(error, (bx.ConnectionError, bx.HTTPClientError)):
         return DeployError(f"could not reach AWS while {doing}: {error}",
                            "check your network connection, proxy and the region name, then rerun")
-    if isinstance(error, bx.ResponseParserError):
+    if isinstance(error, ResponseParserError):
         body = _unreadable_body(str(error))
         return DeployError(f"AWS returned an unreadable answer while {doing}"
                            + (f": {body}" if body else ""),
@@ -137,11 +136,12 @@ def report(error: DeployError) -> None:
 def handled(body, args) -> int:
     """Run ``body(args)``; print AWS failures as messages and return 1 instead of raising."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         return body(args)
     except DeployError as error:
         report(error)
-    except (BotoCoreError, ClientError) as error:
+    except (BotoCoreError, ClientError, ResponseParserError) as error:
         report(translate(error))
     return EXIT_FAILED

@@ -48,7 +48,7 @@ class Aws:
 def retry_config(mode: str = "standard"):
     from botocore.config import Config
 
-    return Config(retries={"mode": mode, "max_attempts": MAX_ATTEMPTS},
+    return Config(retries={"mode": mode, "total_max_attempts": MAX_ATTEMPTS},
                   user_agent_extra="mlops_dsl")
 
 

@@ -107,20 +107,31 @@ def physical_id(cf, name: str, logical_id: str, *, output: str | None = None,
                       "was it deployed from this blueprint? Check --stack-name, or deploy again")
 
 
-def deployed_template(cf, name: str) -> dict:
-    """The template the stack runs now (as submitted, before any Fn::Sub is resolved)."""
+def deployed_template(cf, name: str) -> dict | None:
+    """The template the stack runs now (as submitted, before any Fn::Sub is resolved); None when
+    it cannot be read as data (YAML with short-form tags, e.g. written by hand)."""
     try:
         body = cf.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
     except Exception as error:  # noqa: BLE001
         raise translate(error, f"reading the template of stack {name}") from None
-    if isinstance(body, str):
+    if not isinstance(body, str):
+        return json.loads(json.dumps(body))
+    try:
         return json.loads(body)
-    return json.loads(json.dumps(body))
+    except ValueError:
+        pass
+    try:  # `aws cloudformation package` writes YAML (long-form intrinsic functions)
+        import yaml
+
+        loaded = yaml.safe_load(body)
+    except Exception:  # noqa: BLE001 - PyYAML absent, or tags it cannot read
+        return None
+    return loaded if isinstance(loaded, dict) else None
 
 
-def deployed_definition(template: dict, logical_id: str) -> dict | None:
+def deployed_definition(template: dict | None, logical_id: str) -> dict | None:
     """The workflow definition embedded in a template's state machine, placeholders unresolved."""
-    machine = template.get("Resources", {}).get(logical_id)
+    machine = (template or {}).get("Resources", {}).get(logical_id)
     if not machine:
         return None
     definition = machine.get("Properties", {}).get("DefinitionString")
