@@ -7,8 +7,9 @@ this machine. No AWS account, credentials or Docker. See docs/local.md.
 Modules, one job each: ``adapter`` (routes Task states of moto's interpreter to local code),
 ``substitute`` (local stand-ins for ``${...}``), ``stores`` (S3 <-> folders), ``glue``,
 ``tuning`` + ``training`` (optuna and the ``train`` program), ``sagemaker`` + ``serving`` (models,
-transform, endpoints), ``lambdas``, ``aws_sdk`` (S3 and crawler calls), ``progress``, ``summary``,
-``runner`` (puts them together).
+transform, endpoints), ``lambdas``, ``aws_sdk`` (S3 and crawler calls), ``image`` (which program
+folder runs), ``children`` (subprocesses, stopped on Ctrl-C), ``progress``, ``summary``, ``runner``
+(puts them together).
 """
 from __future__ import annotations
 
@@ -36,18 +37,34 @@ def run_local(args) -> int:
     write_record(result)
     print(render(result), flush=True)
     try:
-        if result.sagemaker and result.sagemaker.endpoints and not getattr(args, "no_serve", False):
-            print("Serving until Ctrl-C ...", flush=True)
-            try:
-                while all(s.process and s.process.poll() is None
-                          for s in result.sagemaker.endpoints.values()):
-                    time.sleep(0.5)
-                print("the endpoint server exited; see its serve.log", flush=True)
-            except KeyboardInterrupt:
-                print("stopping the endpoint", flush=True)
+        if result.sagemaker and result.sagemaker.endpoints and getattr(args, "no_serve", False):
+            print("Endpoint stopped (--no-serve).", flush=True)
+        elif result.sagemaker and result.sagemaker.endpoints:
+            _serve_until_stopped(result.sagemaker.endpoints)
     finally:
         if result.sagemaker:
             result.sagemaker.stop_endpoints()
     if result.status == "ABORTED":
         return EXIT_INTERRUPTED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _serve_until_stopped(endpoints: dict) -> None:
+    """Wait for Ctrl-C (or SIGTERM, or SIGINT even when inherited as ignored) or a server's exit."""
+    import signal
+    import time
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    print("Serving until Ctrl-C ...", flush=True)
+    try:
+        while all(s.process and s.process.poll() is None for s in endpoints.values()):
+            time.sleep(0.5)
+        print("the endpoint server exited; see its serve.log", flush=True)
+    except KeyboardInterrupt:
+        print("stopping the endpoint", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -14,25 +14,33 @@ Parameters and returns the service's response, which then goes through ResultSel
 and OutputPath like any other. Raising ``TaskFailed(error, cause)`` fails the state with that error
 name and cause, so Retry and Catch match it as they would in AWS.
 
+One fidelity fix rides along: moto puts ``$$.Execution.StartTime`` in the context object as a
+datetime, where AWS (and moto's own type hint) has ISO 8601 text; ``States.JsonToString`` of a
+payload holding it then fails. ``routed`` converts it when an execution starts.
+
 How: moto's ASL preprocessor picks the Task implementation with the module-level function
 ``state_task_for(resource)`` (moto/stepfunctions/parser/asl/parse/preprocessor.py); we swap that
-name for the time of the ``with`` block. Checked against moto 5.2.5 (pin ``moto[server]==5.2.5``):
+name (and ``ExecutionWorker._get_evaluation_environment``) for the time of the ``with`` block. Checked against moto 5.2.5 (pin ``moto[server]==5.2.5``):
 ``tests/local/test_adapter.py`` fails loudly if that hook moves.
 """
 from __future__ import annotations
 
 import contextlib
 import threading
+from datetime import datetime, timezone
 from typing import Callable
 
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
     CustomErrorName)
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
     StateTaskService)
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.parse import preprocessor
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 Route = Callable[[dict, str], dict]
 
@@ -73,8 +81,13 @@ class _RoutedTask(StateTaskService):
     def _from_error(self, env, ex: Exception) -> FailureEvent:
         if not isinstance(ex, TaskFailed):
             return super()._from_error(env=env, ex=ex)
+        # States.* names (States.TaskFailed, ...) are the interpreter's own; others are custom.
+        if ex.error.startswith("States."):
+            error_name = StatesErrorName.from_name(ex.error)
+        else:
+            error_name = CustomErrorName(ex.error)
         return FailureEvent(
-            env=env, error_name=CustomErrorName(ex.error), event_type=HistoryEventType.TaskFailed,
+            env=env, error_name=error_name, event_type=HistoryEventType.TaskFailed,
             event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
                 error=ex.error, cause=ex.cause, resource=self._get_sfn_resource(),
                 resourceType=self._get_sfn_resource_type())))
@@ -83,12 +96,29 @@ class _RoutedTask(StateTaskService):
 _lock = threading.Lock()
 
 
+def iso_time(value) -> str:
+    """AWS's context-object time format: ``2024-06-01T12:00:00.123Z``."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _with_text_start_time(original):
+    def environment(worker):
+        env = original(worker)
+        execution = env.states.context_object.context_object_data["Execution"]
+        if isinstance(execution.get("StartTime"), datetime):
+            execution["StartTime"] = iso_time(execution["StartTime"])
+        return env
+    return environment
+
+
 @contextlib.contextmanager
 def routed(routes: dict[str, Route]):
     """Within the block, state machines parsed by moto send the integrations in ``routes`` to
     their callables. Not re-entrant: one routed block at a time per process."""
     original = preprocessor.state_task_for
-    if not callable(original):
+    original_environment = getattr(ExecutionWorker, "_get_evaluation_environment", None)
+    if not callable(original) or not callable(original_environment):
         raise RuntimeError("moto's ASL preprocessor no longer exposes state_task_for; "
                            "mlops_dsl's local runner needs moto[server]==5.2.5")
 
@@ -103,8 +133,10 @@ def routed(routes: dict[str, Route]):
     if not _lock.acquire(blocking=False):
         raise RuntimeError("another local run is already routing this process's interpreter")
     preprocessor.state_task_for = state_task_for
+    ExecutionWorker._get_evaluation_environment = _with_text_start_time(original_environment)
     try:
         yield
     finally:
         preprocessor.state_task_for = original
+        ExecutionWorker._get_evaluation_environment = original_environment
         _lock.release()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
 
 from botocore.exceptions import ClientError
 
@@ -22,13 +21,6 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _json_default(value):
-    """Context values such as ``$$.Execution.StartTime`` are datetimes in moto; ISO text in AWS."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 def s3_route(client, action: str):
     """A route calling S3 ``action`` (e.g. ``putObject``) with the state's Parameters."""
     method = getattr(client, _snake(action))
@@ -37,8 +29,7 @@ def s3_route(client, action: str):
         parameters = dict(parameters)
         body = parameters.get("Body")
         if body is not None and not isinstance(body, (str, bytes)):
-            parameters["Body"] = json.dumps(body, separators=(",", ":"),
-                                           default=_json_default)
+            parameters["Body"] = json.dumps(body, separators=(",", ":"))
         try:
             response = method(**parameters)
         except ClientError as error:

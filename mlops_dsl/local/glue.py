@@ -36,8 +36,10 @@ def _now() -> str:
 class LocalGlue:
     """Runs one Glue job (``job_name``) from ``script``; each run works in ``workdir/<run id>/``."""
 
-    def __init__(self, job_name: str, script: Path, wheels, stores, workdir: Path, reporter):
+    def __init__(self, job_name: str, script: Path, wheels, stores, workdir: Path, reporter,
+                 children):
         self.job_name = job_name
+        self.children = children
         self.script = Path(script)
         self.wheels = [str(w) for w in wheels]
         self.stores = stores
@@ -97,12 +99,15 @@ class LocalGlue:
     def _run(self, command: list[str], env: dict, log_path: Path) -> list[str] | None:
         """Run the script, echoing its output; None on success, else its output lines."""
         lines = []
-        with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
-                cwd=log_path.parent) as process:
-            for line in process.stdout:
-                log.write(line)
-                lines.append(line.rstrip("\n"))
-                self.reporter.say(line.rstrip("\n"), indent=2)
-            status = process.wait()
+        process = self.children.popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      env=env, text=True, cwd=log_path.parent)
+        try:
+            with open(log_path, "w", encoding="utf-8") as log, process:
+                for line in process.stdout:
+                    log.write(line)
+                    lines.append(line.rstrip("\n"))
+                    self.reporter.say(line.rstrip("\n"), indent=2)
+                status = process.wait()
+        finally:
+            self.children.release(process)
         return None if status == 0 else [line for line in lines if line.strip()]

@@ -41,7 +41,7 @@ def program_folder(pipeline, local_image: str | None) -> Path:
             "`serve` programs that stand in for it, e.g. --local-image container/xgboost",
             location)])
     else:
-        folder = pipeline.image_source
+        folder = pipeline.image_source.resolve() if pipeline.image_source else None
         source = f"image folder {folder}"
     program = find_program_folder(folder) if folder and folder.is_dir() else None
     if program is None:

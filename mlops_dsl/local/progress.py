@@ -61,11 +61,13 @@ def describe_choice(state: dict, state_input: str, next_state: str) -> str:
     if operator is None:
         return f"-> {next_state}"
     try:
-        value = lookup(json.loads(state_input), rule["Variable"])
+        document = json.loads(state_input)
     except ValueError:
-        value = None
-    name = rule["Variable"].rsplit(".", 2)[-2] if rule["Variable"].endswith(".Value") else \
-        rule["Variable"]
+        document = {}
+    value = lookup(document, rule["Variable"])
+    name = rule["Variable"]
+    if name.endswith(".Value"):  # a SageMaker metric: {MetricName, Value}
+        name = lookup(document, name[:-len(".Value")] + ".MetricName") or name
     verdict = "passed" if next_state == rule.get("Next") else "failed"
     shown = f"{value:g}" if isinstance(value, (int, float)) else repr(value)
     return (f"{name} {shown} {OPERATOR_SYMBOLS[operator]} {rule[operator]:g}? {verdict} "

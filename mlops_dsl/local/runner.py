@@ -108,6 +108,16 @@ class _Environment:
                 os.environ[key] = value
 
 
+def _wait_for_end(sfn, execution: str, seconds: float = 60) -> dict:
+    """The execution once it has ended (or after ``seconds``), after a cancel."""
+    deadline = time.monotonic() + seconds
+    while True:
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described
+        time.sleep(POLL_SECONDS)
+
+
 def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None) -> RunResult:
     """Execute ``compiled``'s workflow locally; see the module docstring."""
     reporter = reporter or Reporter()
@@ -134,6 +144,7 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
 
     from .adapter import routed
     from .aws_sdk import S3_ACTIONS, Crawlers, s3_route
+    from .children import INTERRUPTED, Children
     from .glue import LocalGlue
     from .lambdas import LocalLambdas
     from .sagemaker import LocalSageMaker
@@ -148,10 +159,12 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
         stores.create()
         _seed_stores(pipeline, stores, names)
         jobs: dict = {}
+        children = Children()
         glue = LocalGlue(pipeline.glue_job_name, pipeline.script.source,
-                         [w.source for w in pipeline.wheels], stores, work / "glue", reporter)
-        tuner = LocalTuner(program, stores, work / "tuning", reporter, jobs)
-        sagemaker = LocalSageMaker(program, stores, work / "sagemaker", reporter, jobs)
+                         [w.source for w in pipeline.wheels], stores, work / "glue", reporter,
+                         children)
+        tuner = LocalTuner(program, stores, work / "tuning", reporter, jobs, children)
+        sagemaker = LocalSageMaker(program, stores, work / "sagemaker", reporter, jobs, children)
         lambdas = LocalLambdas(handlers_dir(), names.functions(), reporter)
         crawlers = Crawlers(reporter)
         routes = {
@@ -175,7 +188,12 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
         def announced(route):
             def call(parameters, state):
                 follower.poll()  # print "> state" before the task's own lines
-                return route(parameters, state)
+                children.check()
+                try:
+                    return route(parameters, state)
+                except Exception:
+                    children.check()  # a task cut short by Ctrl-C fails as Interrupted
+                    raise
             return call
 
         with routed({key: announced(route) for key, route in routes.items()}):
@@ -193,15 +211,17 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
                     follower.poll()
                     time.sleep(POLL_SECONDS)
             except KeyboardInterrupt:
-                sfn.stop_execution(executionArn=execution, error="Interrupted",
-                                   cause="stopped with Ctrl-C")
+                reporter.say("interrupted: stopping the running programs")
+                children.stop_all()  # the running task fails with Interrupted, no new one starts
                 sagemaker.stop_endpoints()
-                described = sfn.describe_execution(executionArn=execution)
+                described = _wait_for_end(sfn, execution)
             follower.poll()
         result.status = described["status"]
         if result.status != "SUCCEEDED":
             result.error, result.cause = described.get("error"), described.get("cause")
             result.failed_state = follower.current_state
+        if result.error == INTERRUPTED or children.cancelled.is_set():
+            result.status, result.error = "ABORTED", INTERRUPTED
         result.output = json.loads(described.get("output") or "{}")
         result.gate_line = follower.gate_line
         result.exported = stores.export(run_dir)

@@ -28,8 +28,9 @@ def _now() -> str:
 class LocalSageMaker:
     """Models, transform jobs and endpoints of one local run."""
 
-    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict):
+    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict, children):
         self.program = Path(program)
+        self.children = children
         self.stores = stores
         self.workdir = Path(workdir)
         self.reporter = reporter
@@ -62,7 +63,8 @@ class LocalSageMaker:
         folder.mkdir(parents=True, exist_ok=True)
         archive = folder / "model.tar.gz"
         archive.write_bytes(self.stores.get_bytes(bucket, key))
-        return Server(self.program, unpack_model(archive, folder), port=port).start()
+        return Server(self.program, unpack_model(archive, folder), port=port,
+                      children=self.children).start()
 
     def create_transform_job_sync(self, parameters: dict, state: str) -> dict:
         name = parameters["TransformJobName"]

@@ -50,8 +50,10 @@ def unpack_model(archive: Path, sandbox: Path) -> Path:
 class Server:
     """One running inference server; ``url`` is its base address."""
 
-    def __init__(self, program: Path, opt_ml: Path, port: int | None = None, workers: int = 1):
+    def __init__(self, program: Path, opt_ml: Path, port: int | None = None, workers: int = 1,
+                 children=None):
         self.program = Path(program)
+        self.children = children
         self.opt_ml = Path(opt_ml)
         self.port = free_port(port)
         self.workers = workers
@@ -71,8 +73,9 @@ class Server:
         env = dict(os.environ, OPT_ML=str(self.opt_ml), SERVE_BIND=f"{HOST}:{self.port}",
                    MODEL_SERVER_WORKERS=str(self.workers))
         log = open(self.log_path, "w", encoding="utf-8")
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                        env=env, cwd=self.opt_ml, start_new_session=True)
+        popen = self.children.popen if self.children else subprocess.Popen
+        self.process = popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env,
+                             cwd=self.opt_ml, start_new_session=True)
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -108,6 +111,8 @@ class Server:
 
     def stop(self) -> None:
         process, self.process = self.process, None
+        if process is not None and self.children:
+            self.children.release(process)
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)

@@ -96,6 +96,9 @@ def render(result) -> str:
     lines = []
     if result.succeeded:
         lines.append(f"Run succeeded in {result.seconds:.1f}s.")
+    elif result.status == "ABORTED":
+        lines.append(f"Run interrupted in state {result.failed_state!r} after "
+                     f"{result.seconds:.1f}s.")
     else:
         lines.append(f"Run {result.status.lower()} at state {result.failed_state!r} "
                      f"after {result.seconds:.1f}s.")

@@ -96,7 +96,7 @@ def prepare_sandbox(sandbox: Path, channels: dict[str, Path], hyperparameters: d
 
 
 def run_training_job(job: TrainingJob, program: Path, channels: dict[str, Path],
-                     definition: dict, stores, threads: int = 1) -> TrainingJob:
+                     definition: dict, stores, children, threads: int = 1) -> TrainingJob:
     """Run ``job`` (its name, hyperparameters and sandbox set) per the TrainingJobDefinition."""
     prepare_sandbox(job.sandbox, channels, job.hyperparameters)
     env = dict(os.environ, OPT_ML=str(job.sandbox), TRAINING_JOB_NAME=job.name,
@@ -105,12 +105,16 @@ def run_training_job(job: TrainingJob, program: Path, channels: dict[str, Path],
     job.started, began = _now(), time.monotonic()
     log_path = job.sandbox / "output" / "training.log"
     with open(log_path, "w", encoding="utf-8") as log:
+        process = children.popen(command_for(program / "train"), stdout=log,
+                                 stderr=subprocess.STDOUT, env=env, cwd=job.sandbox)
         try:
-            status = subprocess.run(command_for(program / "train"), stdout=log,
-                                    stderr=subprocess.STDOUT, env=env, cwd=job.sandbox,
-                                    timeout=limit).returncode
+            status = process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
             status = None
+        finally:
+            children.release(process)
     job.seconds, job.ended = time.monotonic() - began, _now()
     text = log_path.read_text(encoding="utf-8", errors="replace")
     job.metrics = read_metrics(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import hashlib
+import itertools
 import json
 import os
 from datetime import datetime, timezone
@@ -32,12 +33,17 @@ def sampler_for(strategy: str, ranges: dict, max_jobs: int):
     if strategy == "Bayesian":
         startup = max(2, min(10, max_jobs // 2))  # random proposals before TPE takes over
         return optuna.samplers.TPESampler(seed=SEED, n_startup_trials=startup)
-    if strategy == "Grid":
-        space = {r["Name"]: list(r["Values"]) for r in ranges.get("CategoricalParameterRanges", [])}
-        for r in ranges.get("IntegerParameterRanges", []):
-            space[r["Name"]] = list(range(int(r["MinValue"]), int(r["MaxValue"]) + 1))
-        return optuna.samplers.GridSampler(space, seed=SEED)
-    return optuna.samplers.RandomSampler(seed=SEED)
+    return optuna.samplers.RandomSampler(seed=SEED)  # Grid: the points are enqueued
+
+
+def grid_points(ranges: dict) -> list[dict]:
+    """Every combination of the categorical and integer ranges, in order (Grid strategy).
+    Enqueued as fixed trials rather than through optuna's GridSampler, which stops the study
+    (only allowed inside ``optimize``) once the grid is exhausted."""
+    space = {r["Name"]: list(r["Values"]) for r in ranges.get("CategoricalParameterRanges", [])}
+    for r in ranges.get("IntegerParameterRanges", []):
+        space[r["Name"]] = list(range(int(r["MinValue"]), int(r["MaxValue"]) + 1))
+    return [dict(zip(space, values)) for values in itertools.product(*space.values())]
 
 
 def sample(trial, ranges: dict) -> dict[str, str]:
@@ -59,15 +65,6 @@ def sample(trial, ranges: dict) -> dict[str, str]:
     return values
 
 
-def grid_size(ranges: dict) -> int:
-    size = 1
-    for r in ranges.get("CategoricalParameterRanges", []):
-        size *= len(r["Values"])
-    for r in ranges.get("IntegerParameterRanges", []):
-        size *= int(r["MaxValue"]) - int(r["MinValue"]) + 1
-    return size
-
-
 def job_name(tuning_job: str, number: int) -> str:
     digest = hashlib.sha256(f"{tuning_job}/{number}".encode()).hexdigest()[:8]
     suffix = f"-{number:03d}-{digest}"
@@ -77,8 +74,9 @@ def job_name(tuning_job: str, number: int) -> str:
 class LocalTuner:
     """Runs tuning jobs; every training job it runs is kept in ``jobs`` (name -> TrainingJob)."""
 
-    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict):
+    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict, children):
         self.program = program
+        self.children = children
         self.stores = stores
         self.workdir = Path(workdir)
         self.reporter = reporter
@@ -95,8 +93,9 @@ class LocalTuner:
         ranges = config.get("ParameterRanges", {})
         limits = config["ResourceLimits"]
         max_jobs = int(limits["MaxNumberOfTrainingJobs"])
-        if config.get("Strategy") == "Grid":
-            max_jobs = min(max_jobs, grid_size(ranges))
+        grid = grid_points(ranges) if config.get("Strategy") == "Grid" else []
+        if grid:
+            max_jobs = min(max_jobs, len(grid))
         cores = os.cpu_count() or 1
         parallel = max(1, min(int(limits.get("MaxParallelTrainingJobs", 1)), cores, max_jobs))
         created = _now()
@@ -111,6 +110,8 @@ class LocalTuner:
         study = optuna.create_study(
             direction="maximize" if objective["Type"] == "Maximize" else "minimize",
             sampler=sampler_for(config.get("Strategy", "Bayesian"), ranges, max_jobs))
+        for point in grid[:max_jobs]:
+            study.enqueue_trial(point)
         self.reporter.say(f"tuning job {name}: {max_jobs} training job(s), {parallel} at a time, "
                           f"{config.get('Strategy', 'Bayesian')} search, "
                           f"{objective['Type'].lower()} {objective['MetricName']}", indent=1)
@@ -125,8 +126,9 @@ class LocalTuner:
         finished, running = [], {}
         with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
             number = 0
-            while number < max_jobs or running:
-                while number < max_jobs and len(running) < parallel:
+            while (number < max_jobs and not self.children.cancelled.is_set()) or running:
+                while (number < max_jobs and len(running) < parallel
+                       and not self.children.cancelled.is_set()):
                     number += 1
                     trial = study.ask()
                     tuned = sample(trial, ranges)
@@ -137,7 +139,7 @@ class LocalTuner:
                     self.reporter.say(f"training job {number}/{max_jobs} {job.name}: {shown}",
                                       indent=1)
                     future = pool.submit(run_training_job, job, self.program, channels,
-                                         definition, self.stores, threads)
+                                         definition, self.stores, self.children, threads)
                     running[future] = (trial, number)
                 done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
                 for future in done:

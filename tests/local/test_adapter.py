@@ -1,0 +1,133 @@
+"""The adapter that routes Task states of moto's embedded interpreter to local callables."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.stepfunctions.parser.asl.parse import preprocessor
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+from mlops_dsl.local.adapter import TaskFailed, integration_of, routed
+
+ROLE = "arn:aws:iam::123456789012:role/test"
+
+
+def execute(definition: dict, routes: dict) -> tuple[dict, list[dict]]:
+    """Run ``definition`` with ``routes``; returns (DescribeExecution, history events)."""
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="adapter-test")
+        with routed(routes):
+            arn = sfn.create_state_machine(name="m", definition=json.dumps(definition),
+                                           roleArn=ROLE)["stateMachineArn"]
+            execution = sfn.start_execution(stateMachineArn=arn, name="e")["executionArn"]
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                described = sfn.describe_execution(executionArn=execution)
+                if described["status"] != "RUNNING":
+                    break
+                time.sleep(0.02)
+            events = sfn.get_execution_history(executionArn=execution)["events"]
+    return described, events
+
+
+def task(resource: str, **fields) -> dict:
+    return {"Type": "Task", "Resource": f"arn:aws:states:::{resource}", **fields}
+
+
+def test_a_routed_task_gets_its_parameters_and_its_result_goes_through_selector_and_path():
+    calls = []
+
+    def start_job_run(parameters, state):
+        calls.append((state, parameters))
+        return {"Id": "jr_1", "JobRunState": "SUCCEEDED", "Ignored": 1}
+
+    definition = {"StartAt": "Glue", "States": {"Glue": task(
+        "glue:startJobRun.sync", Parameters={"JobName": "j", "Run.$": "$$.Execution.Name"},
+        ResultSelector={"Id.$": "$.Id"}, ResultPath="$.glue", End=True)}}
+    described, _ = execute(definition, {"glue:startJobRun.sync": start_job_run})
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"glue": {"Id": "jr_1"}}
+    assert calls == [("Glue", {"JobName": "j", "Run": "e"})]
+
+
+def test_task_failed_fails_the_state_with_its_error_and_cause_and_catch_matches_it():
+    def fail(parameters, state):
+        raise TaskFailed("States.TaskFailed", '{"FailureReason": "boom"}')
+
+    definition = {"StartAt": "Tune", "States": {
+        "Tune": task("sagemaker:createHyperParameterTuningJob.sync", Parameters={},
+                     Catch=[{"ErrorEquals": ["States.TaskFailed"], "Next": "Caught",
+                             "ResultPath": "$.error"}], End=True),
+        "Caught": {"Type": "Pass", "End": True}}}
+    described, _ = execute(definition, {"sagemaker:createHyperParameterTuningJob.sync": fail})
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"])["error"] == {
+        "Error": "States.TaskFailed", "Cause": '{"FailureReason": "boom"}'}
+
+    definition["States"]["Tune"].pop("Catch")
+    described, events = execute(definition, {"sagemaker:createHyperParameterTuningJob.sync": fail})
+    assert (described["status"], described["error"]) == ("FAILED", "States.TaskFailed")
+    assert described["cause"] == '{"FailureReason": "boom"}'
+    failed = [e for e in events if e["type"] == "TaskFailed"][0]["taskFailedEventDetails"]
+    assert failed["resource"] == "sagemaker:createHyperParameterTuningJob.sync"
+
+
+def test_integrations_without_a_route_keep_motos_implementation():
+    definition = {"StartAt": "List", "States": {"List": task(
+        "aws-sdk:s3:listBuckets", Parameters={}, ResultSelector={"Names.$": "$.Buckets[*].Name"},
+        End=True)}}
+    described, _ = execute(definition, {"aws-sdk:s3:putObject": lambda p, s: {}})
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    assert json.loads(described["output"]) == {"Names": ["adapter-test"]}
+
+
+def test_route_keys_are_the_integration_as_written_after_states():
+    definition = {"StartAt": "A", "States": {
+        "A": task("lambda:invoke", Parameters={"FunctionName": "f"}, Next="B"),
+        "B": task("aws-sdk:sagemaker:describeTrainingJob", Parameters={}, Next="C"),
+        "C": task("sagemaker:createModel", Parameters={}, End=True)}}
+    seen = []
+    routes = {key: (lambda key: lambda p, s: seen.append(key) or {})(key)
+              for key in ("lambda:invoke", "aws-sdk:sagemaker:describeTrainingJob",
+                          "sagemaker:createModel")}
+    described, _ = execute(definition, routes)
+    assert described["status"] == "SUCCEEDED"
+    assert seen == ["lambda:invoke", "aws-sdk:sagemaker:describeTrainingJob",
+                    "sagemaker:createModel"]
+
+
+def test_the_hook_is_restored_and_the_block_is_not_reentrant():
+    original = preprocessor.state_task_for
+    environment = ExecutionWorker._get_evaluation_environment
+    with routed({}):
+        assert preprocessor.state_task_for is not original
+        with pytest.raises(RuntimeError, match="already routing"):
+            with routed({}):
+                pass
+    assert preprocessor.state_task_for is original
+    assert ExecutionWorker._get_evaluation_environment is environment
+
+
+def test_integration_of_names_conditions():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+        Resource)
+
+    resource = Resource.from_resource_arn("arn:aws:states:::glue:startJobRun.sync")
+    assert integration_of(resource) == "glue:startJobRun.sync"
+    resource = Resource.from_resource_arn("arn:aws:states:::aws-sdk:s3:copyObject")
+    assert integration_of(resource) == "aws-sdk:s3:copyObject"
+
+
+def test_the_execution_start_time_is_iso_text_as_in_aws():
+    definition = {"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Parameters": {"Text.$": "States.JsonToString($$.Execution)"},
+        "End": True}}}
+    described, _ = execute(definition, {})
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    start = json.loads(json.loads(described["output"])["Text"])["StartTime"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", start), start
