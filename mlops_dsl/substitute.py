@@ -7,16 +7,20 @@ never silently left in place.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 PLACEHOLDER = re.compile(r"\$\{(!?)([A-Za-z0-9_:.]+)\}")
 
 
-def fn_sub(text: str, variables: dict[str, str]) -> str:
-    """Resolve every placeholder of ``text`` from ``variables``; raises KeyError naming a missing one."""
+def fn_sub(text: str, variables: Mapping[str, str] | Callable[[str], str]) -> str:
+    """Resolve every placeholder of ``text`` from a mapping (KeyError naming a missing one) or a
+    function of the placeholder's name."""
     def replace(match: re.Match) -> str:
         literal, name = match.groups()
         if literal:
             return "${" + name + "}"
+        if callable(variables):
+            return variables(name)
         if name not in variables:
             raise KeyError(f"no value for ${{{name}}}")
         return variables[name]

@@ -7,10 +7,10 @@ Everything else in the definition is left exactly as compiled.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..emit import names as n
+from ..substitute import fn_sub
 
 ACCOUNT = "123456789012"  # moto's default account id
 PARTITION = "aws"
@@ -26,8 +26,6 @@ STORES = {
     n.OUTPUT: "output",
 }
 FUNCTIONS = {n.JOB_NAME_FUNCTION: "job_name", n.ENDPOINT_CHECK_FUNCTION: "endpoint_exists"}
-
-_PLACEHOLDER = re.compile(r"\$\{(!?)([^}]*)\}")
 
 
 class UnknownPlaceholder(ValueError):
@@ -84,6 +82,5 @@ def substitute(value, names: LocalNames):
     if isinstance(value, list):
         return [substitute(item, names) for item in value]
     if isinstance(value, str):
-        return _PLACEHOLDER.sub(
-            lambda m: "${" + m.group(2) + "}" if m.group(1) else names.value(m.group(2)), value)
+        return fn_sub(value, names.value)
     return value
