@@ -173,9 +173,10 @@ def blueprint_from_config(config, *, file: str, name: str | None = None) -> Blue
                  train=value["train_local_path"], score=value["score_local_path"])
     return build(Blueprint, {"name_prefix": "/name_prefix", "job_name": "/job_name",
                              "tags": "/resource_tags", "credentials_file": "/aws_credentials_file",
-                             "environment": "/environment"},
+                             "environment": "/environment", "kms_key": "/kms_key_arn"},
                  name=name, name_prefix=value["name_prefix"], job_name=value["job_name"],
                  tags=value["resource_tags"], credentials_file=value["aws_credentials_file"],
+                 kms_key=value["kms_key_arn"],
                  environment=environment, transform=transform, image=image, tuning=tuning,
                  training=training, gate=gate, deployment=deployment, feature_store=feature_store,
                  data=data)
@@ -221,6 +222,7 @@ def config_from_blueprint(blueprint: Blueprint) -> dict:
         "job_name": bp.job_name,
         "name_prefix": bp.name_prefix,
         "resource_tags": dict(bp.tags),
+        "kms_key_arn": bp.kms_key,
         "script_path": bp.transform.script,
         "whl_path": (None if not bp.transform.wheels else bp.transform.wheels[0]
                      if len(bp.transform.wheels) == 1 else list(bp.transform.wheels)),

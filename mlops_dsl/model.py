@@ -63,6 +63,7 @@ class Pipeline:
     state_machine_name: str
     crawler_name: str
     database_name: str
+    kms_key_arn: str | None = None
 
     @property
     def is_endpoint(self) -> bool:
@@ -166,6 +167,7 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
         state_machine_name=f"{prefix}-pipeline",
         crawler_name=f"{prefix}-output-crawler",
         database_name=re.sub(r"[^a-z0-9_]", "_", f"{prefix}_output".lower()),
+        kms_key_arn=bp.kms_key,
     )
 
 

@@ -235,3 +235,9 @@ def test_all_problems_are_reported_together(base):
     bp = base.with_(job_name="x" * 30, name_prefix="UPPER",
                     tuning=base.tuning.with_(max_jobs=1, max_parallel_jobs=2))
     assert [p.split("[")[-1] for p in problems(bp)] == ["MLD101]", "MLD102]", "MLD105]"]
+
+
+def test_kms_key_must_be_a_key_arn(base):
+    assert problems(base.with_(kms_key="alias/my-key")) == [
+        "Blueprint.kms_key: 'alias/my-key' is not valid; use a KMS key ARN such as "
+        "'arn:aws:kms:us-east-1:123456789012:key/<key id>' [MLD121]"]

@@ -20,7 +20,8 @@ class Blueprint(Node):
     """Everything the reference module's inputs describe, grouped by concern.
 
     ``name`` names the blueprint itself (the output folder ``build/<name>/``); when omitted, the
-    variable that holds it in its module is used.
+    variable that holds it in its module is used. ``kms_key`` (a KMS key ARN) encrypts every
+    store, job and log with a customer-managed key instead of AWS-managed keys.
     """
 
     name_prefix: str
@@ -29,6 +30,7 @@ class Blueprint(Node):
     tags: Mapping[str, str] = None  # type: ignore[assignment]
     name: str | None = None
     credentials_file: str = "~/.aws/credentials"
+    kms_key: str | None = None
     transform: GlueTransform = None  # type: ignore[assignment]
     image: ByoImage | BuiltInImage = None  # type: ignore[assignment]
     tuning: Tuning = None  # type: ignore[assignment]

@@ -22,6 +22,7 @@ IMAGE_TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")  # Docker
 INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3 bucket naming rules
+KMS_KEY_PATTERN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$")
 GLUE_JOB_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,200}$")
 SCALING_TYPES = ("Auto", "Linear", "Logarithmic", "ReverseLogarithmic")
 STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
@@ -87,6 +88,9 @@ def check_blueprint(bp: Blueprint) -> list[Problem]:
     if store is not None:
         pattern("MLD119", bp.feature_store, "existing_bucket", store, BUCKET_PATTERN,
                 "use an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)")
+    if bp.kms_key is not None:
+        pattern("MLD121", bp, "kms_key", bp.kms_key, KMS_KEY_PATTERN,
+                "use a KMS key ARN such as 'arn:aws:kms:us-east-1:123456789012:key/<key id>'")
     pattern("MLD120", bp.transform, "job_name", bp.transform.job_name, GLUE_JOB_PATTERN,
             "use letters, digits, hyphens and underscores")
     return problems
