@@ -50,11 +50,15 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
 
     from .emit.template import build_template
     from .emit.workflow import workflow_definition
+    from .validate.dataflow import check_dataflow
+    from .validate.service_params import check_service_parameters
     from .validate.template import check_template
     from .validate.workflow import check_workflow
 
     definition = workflow_definition(pipeline)
-    problems = check_workflow(definition, WORKFLOW)
+    problems = [*check_workflow(definition, WORKFLOW),
+                *check_service_parameters(definition, WORKFLOW, pipeline),
+                *check_dataflow(definition, WORKFLOW)]
     template = build_template(pipeline, definition).to_dict()
     body = canonical_json(template, indent=TEMPLATE_INDENT)
     template_problems, notes = check_template(template, body, TEMPLATE)

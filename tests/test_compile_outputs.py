@@ -80,7 +80,8 @@ def test_every_store_is_encrypted_private_tls_only_and_tagged(compiled):
     resources = template["Resources"]
     buckets = {k: v for k, v in resources.items() if v["Type"] == "AWS::S3::Bucket"}
     assert sorted(buckets) == sorted(["FeatureStoreBucket", "SourceRepositoryBucket", "ExtractsBucket",
-                                      "ModelStoreBucket", "MetadataBucket", "OutputBucket"])
+                                      "ModelStoreBucket", "MetadataBucket", "OutputBucket",
+                                      "AccessLogsBucket"])
     for logical_id, bucket in buckets.items():
         props = bucket["Properties"]
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]

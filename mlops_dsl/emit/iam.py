@@ -18,6 +18,7 @@ ARN = f"arn:{n.PARTITION}"
 SAGEMAKER_ARN = f"{ARN}:sagemaker:{n.REGION}:{n.ACCOUNT}"
 GLUE_ARN = f"{ARN}:glue:{n.REGION}:{n.ACCOUNT}"
 LOGS_ARN = f"{ARN}:logs:{n.REGION}:{n.ACCOUNT}:log-group"
+KMS_USE = ["kms:Decrypt", "kms:GenerateDataKey"]  # read and write objects under SSE-KMS
 
 
 def bucket_arn(bucket: str, path: str | None = None) -> Sub:
@@ -46,6 +47,17 @@ def _role(logical_id: str, service: str, statements: list[dict], pipeline: Pipel
     )
 
 
+def _kms(pipeline: Pipeline, actions=KMS_USE) -> list[dict]:
+    """Use of the pipeline's customer-managed key, when it has one (``kms_key_arn``)."""
+    key = getattr(pipeline, "kms_key_arn", None)
+    return [_statement(actions, [key])] if key else []
+
+
+def log_group_name(pipeline: Pipeline) -> str:
+    """The pipeline's one log group (mirrors emit.template.log_group_name; no import cycle)."""
+    return f"/aws/vendedlogs/states/{pipeline.state_machine_name}"
+
+
 def function_name(pipeline: Pipeline, purpose: str) -> str:
     """Explicit Lambda names, so log groups and grants can name them without a dependency cycle."""
     return f"{pipeline.name_prefix}-{purpose}"
@@ -59,21 +71,31 @@ def _job_prefix(pipeline: Pipeline) -> str:
 def glue_role(pipeline: Pipeline) -> Role:
     """Runs the transform job (reads the feature store, writes extracts) and the output crawler."""
     fs = n.feature_store_name(pipeline)
+    # ListBucket lets the transform tell a missing input (NoSuchKey) from a denied one.
     statements = [
         _statement(["s3:GetObject"], [bucket_arn(fs, "data/*"),
                                       bucket_arn(n.sub(n.SOURCE_REPOSITORY), "assets/*")]),
-        _statement(["s3:ListBucket"], [bucket_arn(fs), bucket_arn(n.sub(n.OUTPUT))]),
+        _statement(["s3:ListBucket"], [bucket_arn(fs)]),
         _statement(["s3:PutObject"], [bucket_arn(n.sub(n.EXTRACTS), "*")]),
-        _statement(["s3:GetObject"], [bucket_arn(n.sub(n.OUTPUT), PREDICTIONS_PREFIX + "*")]),
-        _statement(["glue:BatchCreatePartition", "glue:BatchGetPartition", "glue:CreatePartition",
-                    "glue:CreateTable", "glue:GetDatabase", "glue:GetPartition",
-                    "glue:GetPartitions", "glue:GetTable", "glue:GetTables", "glue:UpdatePartition",
-                    "glue:UpdateTable"],
-                   [Sub(f"{GLUE_ARN}:catalog"),
-                    Sub(f"{GLUE_ARN}:database/{pipeline.database_name}"),
-                    Sub(f"{GLUE_ARN}:table/{pipeline.database_name}/*")]),
-        _statement(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+    ]
+    if not pipeline.is_endpoint:  # the output crawler exists for batch transform only
+        database = pipeline.database_name
+        statements += [
+            _statement(["s3:ListBucket"], [bucket_arn(n.sub(n.OUTPUT))]),
+            _statement(["s3:GetObject"], [bucket_arn(n.sub(n.OUTPUT), PREDICTIONS_PREFIX + "*")]),
+            _statement(["glue:BatchCreatePartition", "glue:BatchGetPartition",
+                        "glue:CreatePartition", "glue:CreateTable", "glue:GetDatabase",
+                        "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables",
+                        "glue:UpdatePartition", "glue:UpdateTable"],
+                       [Sub(f"{GLUE_ARN}:catalog"), Sub(f"{GLUE_ARN}:database/{database}"),
+                        Sub(f"{GLUE_ARN}:table/{database}/*")]),
+        ]
+    statements += [
+        # With a security configuration Glue logs to /aws-glue/jobs/<configuration>-role/...
+        _statement(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+                   + (["logs:AssociateKmsKey"] if getattr(pipeline, "kms_key_arn", None) else []),
                    [Sub(f"{LOGS_ARN}:/aws-glue/*")]),
+        *_kms(pipeline),
     ]
     return _role(n.GLUE_ROLE, "glue.amazonaws.com", statements, pipeline,
                  "Glue transform job and output crawler")
@@ -81,19 +103,21 @@ def glue_role(pipeline: Pipeline) -> Role:
 
 def sagemaker_role(pipeline: Pipeline) -> Role:
     """Runs training jobs, the model and the batch transform."""
+    batch = not pipeline.is_endpoint  # the batch transform reads the scores, writes the output
     statements = [
         _statement(["s3:GetObject"], [bucket_arn(n.sub(n.EXTRACTS), EXTRACTS_TRAIN_PREFIX + "*"),
-                                      bucket_arn(n.sub(n.EXTRACTS), EXTRACTS_SCORE_KEY),
+                                      *([bucket_arn(n.sub(n.EXTRACTS), EXTRACTS_SCORE_KEY)] if batch else []),
                                       bucket_arn(n.sub(n.MODEL_STORE), MODEL_PREFIX + "*")]),
         _statement(["s3:ListBucket"], [bucket_arn(n.sub(n.EXTRACTS))]),
         _statement(["s3:AbortMultipartUpload", "s3:PutObject"],
                    [bucket_arn(n.sub(n.MODEL_STORE), MODEL_PREFIX + "*"),
-                    bucket_arn(n.sub(n.OUTPUT), TRANSFORM_PREFIX + "*")]),
+                    *([bucket_arn(n.sub(n.OUTPUT), TRANSFORM_PREFIX + "*")] if batch else [])]),
         _statement(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
                     "logs:PutLogEvents"], [Sub(f"{LOGS_ARN}:/aws/sagemaker/*")]),
         # cloudwatch:PutMetricData has no resource-level permissions; limited by namespace instead.
         _statement(["cloudwatch:PutMetricData"], ["*"],
                    {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
+        *_kms(pipeline),
     ]
     if pipeline.byo_image is not None:
         statements += [
@@ -104,26 +128,33 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
             _statement(["ecr:GetAuthorizationToken"], ["*"]),
         ]
     if pipeline.private_subnets:
-        # The EC2 network-interface calls SageMaker makes for VPC jobs support no resource ARNs.
-        statements.append(_statement(
-            ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-             "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
-             "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
-             "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"], ["*"]))
+        # VPC jobs: SageMaker creates network interfaces in this stack's subnets and security group.
+        ec2 = f"{ARN}:ec2:{n.REGION}:{n.ACCOUNT}"
+        interfaces = Sub(f"{ec2}:network-interface/*")
+        statements += [
+            _statement(["ec2:CreateNetworkInterface"], [
+                interfaces, Sub(f"{ec2}:security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}"),
+                *[Sub(f"{ec2}:subnet/{subnet}") for subnet in pipeline.private_subnets]]),
+            _statement(["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission"], [interfaces]),
+            # EC2 Describe* calls support no resource-level permissions.
+            _statement(["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+                       ["*"]),
+        ]
     return _role(n.SAGEMAKER_ROLE, "sagemaker.amazonaws.com", statements, pipeline,
                  "SageMaker training jobs, model and batch transform")
 
 
 def lambda_role(pipeline: Pipeline) -> Role:
     """The two handlers: job names need nothing; the endpoint check describes one endpoint."""
-    names = [function_name(pipeline, "job-name")]
     statements = []
     if pipeline.is_endpoint:
-        names.append(function_name(pipeline, "endpoint-check"))
         statements.append(_statement(["sagemaker:DescribeEndpoint"], [
             Sub(f"{SAGEMAKER_ARN}:endpoint/{pipeline.deployment.name.lower()}")]))
+    # The handlers log to the pipeline's one log group (Lambda LoggingConfig), which the stack creates.
     statements.append(_statement(["logs:CreateLogStream", "logs:PutLogEvents"],
-                                 [Sub(f"{LOGS_ARN}:/aws/lambda/{name}:*") for name in names]))
+                                 [Sub(f"{LOGS_ARN}:{log_group_name(pipeline)}:*")]))
     return _role(n.LAMBDA_ROLE, "lambda.amazonaws.com", statements, pipeline,
                  "Workflow Lambda handlers")
 
@@ -154,11 +185,13 @@ def states_role(pipeline: Pipeline) -> Role:
     rules = ["StepFunctionsGetEventsForSageMakerTuningJobsRule"]
     if pipeline.is_endpoint:
         name = pipeline.deployment.name.lower()
-        statements.append(_statement(
-            ["sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig",
-             "sagemaker:UpdateEndpoint"],
-            [Sub(f"{SAGEMAKER_ARN}:endpoint/{name}"),
-             Sub(f"{SAGEMAKER_ARN}:endpoint-config/{job}*")]))
+        configs = Sub(f"{SAGEMAKER_ARN}:endpoint-config/{job}*")
+        statements += [
+            _statement(["sagemaker:AddTags", "sagemaker:CreateEndpointConfig"], [configs]),
+            # CreateEndpoint and UpdateEndpoint authorize on the endpoint and on its config.
+            _statement(["sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+                       [Sub(f"{SAGEMAKER_ARN}:endpoint/{name}"), configs]),
+        ]
     else:
         rules.append("StepFunctionsGetEventsForSageMakerTransformJobsRule")
         statements += [
@@ -173,6 +206,10 @@ def states_role(pipeline: Pipeline) -> Role:
     # .sync SageMaker integrations watch jobs through these Step Functions-managed EventBridge rules.
     statements.append(_statement(["events:DescribeRule", "events:PutRule", "events:PutTargets"],
                                  [Sub(f"{ARN}:events:{n.REGION}:{n.ACCOUNT}:rule/{rule}") for rule in rules]))
+    # X-Ray tracing of the state machine: X-Ray actions have no resource-level permissions.
+    statements.append(_statement(["xray:GetSamplingRules", "xray:GetSamplingTargets",
+                                  "xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"]))
+    statements += _kms(pipeline)
     # CloudWatch Logs delivery for state machine logging has no resource-level permissions.
     statements.append(_statement(["logs:CreateLogDelivery", "logs:DeleteLogDelivery",
                                   "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",

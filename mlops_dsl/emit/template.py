@@ -1,33 +1,51 @@
 """The CloudFormation template, built with troposphere. A pure function of the resolved pipeline.
 
 Resources: the six stores of the reference module (encrypted, public access blocked, TLS only,
-retained on stack deletion so no data is lost), the Glue job, database and crawler, the ECR
-repository (bring-your-own image only), one role per service principal, the Lambda handlers inlined,
-the state machine (ASL embedded with ``Fn::Sub`` so every target resolves it) and the trigger.
+versioned with old versions expired, access-logged, retained on stack deletion so no data is lost)
+and the access-log bucket they log to, the Glue job, database and crawler under one Glue security
+configuration, the ECR repository (bring-your-own image only; scanned on push, tags immutable unless
+the tag is ``latest``), one role per service principal, the Lambda handlers inlined, the state
+machine (ASL embedded with ``Fn::Sub``; errors logged, X-Ray traced) and the trigger. The state
+machine and the handlers share one log group.
+
+Every store, log and job takes the pipeline's customer-managed KMS key when it has one
+(``kms_key_arn``); without one they use AWS-owned keys (SSE-S3, AES256). docs/security.md lists the
+checkov findings that remain, why, and how to turn each off.
 """
 from __future__ import annotations
 
 import json
 
 from troposphere import GetAtt, Output, Ref, Sub, Tags, Template
-from troposphere.awslambda import Code, Function
+from troposphere.awslambda import Code, Function, LoggingConfig
 from troposphere.ec2 import SecurityGroup, SecurityGroupRule
 from troposphere.ecr import EncryptionConfiguration, ImageScanningConfiguration, Repository
 from troposphere.events import Rule, Target
-from troposphere.glue import (Crawler, Database, DatabaseInput, ExecutionProperty, Job, JobCommand,
-                              S3Target, SchemaChangePolicy, Targets)
+from troposphere.glue import (CloudWatchEncryption, Crawler, Database, DatabaseInput,
+                              EncryptionConfiguration as GlueEncryption, ExecutionProperty, Job,
+                              JobBookmarksEncryption, JobCommand, S3Encryption, S3Target,
+                              SchemaChangePolicy, SecurityConfiguration, Targets)
 from troposphere.logs import LogGroup
-from troposphere.s3 import (Bucket, BucketEncryption, BucketPolicy, EventBridgeConfiguration,
+from troposphere.s3 import (AbortIncompleteMultipartUpload, Bucket, BucketEncryption, BucketPolicy,
+                            EventBridgeConfiguration, LifecycleConfiguration,
+                            LoggingConfiguration as AccessLogging, NoncurrentVersionExpiration,
                             NotificationConfiguration, OwnershipControls, OwnershipControlsRule,
                             PublicAccessBlockConfiguration, ServerSideEncryptionByDefault,
                             ServerSideEncryptionRule, VersioningConfiguration)
-from troposphere.stepfunctions import CloudWatchLogsLogGroup, LogDestination, LoggingConfiguration, StateMachine
+from troposphere.s3 import LifecycleRule
+from troposphere.stepfunctions import (CloudWatchLogsLogGroup, LogDestination, LoggingConfiguration,
+                                       StateMachine, TracingConfiguration)
 
 from ..model import PREDICTIONS_PREFIX, TRAIN_PREFIX, Pipeline
 from . import handlers, iam
 from . import names as n
 
 LOG_RETENTION_DAYS = 90
+NONCURRENT_VERSION_DAYS = 30  # old object versions kept this long, then expired
+ACCESS_LOG_DAYS = 365  # server access logs kept a year
+INCOMPLETE_UPLOAD_DAYS = 7
+ACCESS_LOGS = "AccessLogsBucket"
+GLUE_SECURITY = "GlueSecurityConfiguration"
 
 BUCKET_PURPOSE = {
     n.FEATURE_STORE: "Feature store: training data under data/train/, scoring data under data/score/",
@@ -37,37 +55,65 @@ BUCKET_PURPOSE = {
     n.METADATA: "Metadata store: a JSON log of each tuning run",
     n.OUTPUT: "Output store: batch transform output, crawled for Athena",
 }
-VERSIONED = (n.MODEL_STORE, n.METADATA)
+
+
+def kms_key(pipeline: Pipeline) -> str | None:
+    """The customer-managed KMS key of every store, log and job, if the blueprint names one."""
+    return getattr(pipeline, "kms_key_arn", None)
 
 
 def _tags(pipeline: Pipeline, **extra) -> Tags:
     return Tags(**dict(pipeline.tags), **extra)
 
 
+def _encryption(key: str | None) -> BucketEncryption:
+    if key:  # an S3 Bucket Key cuts the KMS requests (and their cost) by orders of magnitude
+        rule = ServerSideEncryptionRule(BucketKeyEnabled=True, ServerSideEncryptionByDefault=
+                                        ServerSideEncryptionByDefault(SSEAlgorithm="aws:kms",
+                                                                      KMSMasterKeyID=key))
+    else:
+        rule = ServerSideEncryptionRule(ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+            SSEAlgorithm="AES256"))
+    return BucketEncryption(ServerSideEncryptionConfiguration=[rule])
+
+
 def _bucket(pipeline: Pipeline, logical_id: str) -> list:
+    expire = [] if logical_id != ACCESS_LOGS else [{"ExpirationInDays": ACCESS_LOG_DAYS}]
     properties = {
-        "BucketEncryption": BucketEncryption(ServerSideEncryptionConfiguration=[
-            ServerSideEncryptionRule(ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
-                SSEAlgorithm="AES256"))]),
+        # Server access logs can only be delivered to an SSE-S3 bucket.
+        "BucketEncryption": _encryption(None if logical_id == ACCESS_LOGS else kms_key(pipeline)),
         "PublicAccessBlockConfiguration": PublicAccessBlockConfiguration(
             BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True,
             RestrictPublicBuckets=True),
         "OwnershipControls": OwnershipControls(Rules=[OwnershipControlsRule(
             ObjectOwnership="BucketOwnerEnforced")]),
+        "VersioningConfiguration": VersioningConfiguration(Status="Enabled"),
+        "LifecycleConfiguration": LifecycleConfiguration(Rules=[LifecycleRule(
+            Id="expire-old-versions", Status="Enabled",
+            NoncurrentVersionExpiration=NoncurrentVersionExpiration(
+                NoncurrentDays=NONCURRENT_VERSION_DAYS),
+            AbortIncompleteMultipartUpload=AbortIncompleteMultipartUpload(
+                DaysAfterInitiation=INCOMPLETE_UPLOAD_DAYS), **expire[0] if expire else {})]),
         "Tags": _tags(pipeline),
     }
-    if logical_id in VERSIONED:
-        properties["VersioningConfiguration"] = VersioningConfiguration(Status="Enabled")
+    if logical_id != ACCESS_LOGS:
+        properties["LoggingConfiguration"] = AccessLogging(
+            DestinationBucketName=Ref(ACCESS_LOGS), LogFilePrefix=f"{logical_id}/")
     if logical_id == n.FEATURE_STORE:
         properties["NotificationConfiguration"] = NotificationConfiguration(
             EventBridgeConfiguration=EventBridgeConfiguration(EventBridgeEnabled=True))
     bucket = Bucket(logical_id, DeletionPolicy="Retain", UpdateReplacePolicy="Retain", **properties)
+    statements = [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+                   "Action": "s3:*",
+                   "Resource": [GetAtt(logical_id, "Arn"), Sub(f"${{{logical_id}.Arn}}/*")],
+                   "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+    if logical_id == ACCESS_LOGS:
+        statements.append({"Sid": "S3ServerAccessLogs", "Effect": "Allow",
+                           "Principal": {"Service": "logging.s3.amazonaws.com"},
+                           "Action": "s3:PutObject", "Resource": Sub(f"${{{logical_id}.Arn}}/*"),
+                           "Condition": {"StringEquals": {"aws:SourceAccount": Ref("AWS::AccountId")}}})
     policy = BucketPolicy(f"{logical_id}Policy", Bucket=Ref(logical_id), PolicyDocument={
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
-                       "Action": "s3:*",
-                       "Resource": [GetAtt(logical_id, "Arn"), Sub(f"${{{logical_id}.Arn}}/*")],
-                       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+        "Version": "2012-10-17", "Statement": statements})
     return [bucket, policy]
 
 
@@ -87,9 +133,10 @@ def _glue(pipeline: Pipeline) -> list:
     job = Job(n.GLUE_JOB, Name=pipeline.glue_job_name, Role=GetAtt(n.GLUE_ROLE, "Arn"),
               Command=command, DefaultArguments=arguments, Timeout=60,
               ExecutionProperty=ExecutionProperty(MaxConcurrentRuns=1),
+              SecurityConfiguration=Ref(GLUE_SECURITY),
               Description="Transforms feature-store data into extracts", Tags=dict(pipeline.tags),
               **sizing)
-    resources = [job]
+    resources = [_glue_security(pipeline), job]
     if not pipeline.is_endpoint:
         resources += [
             Database(n.DATABASE, CatalogId=Ref("AWS::AccountId"),
@@ -101,9 +148,36 @@ def _glue(pipeline: Pipeline) -> list:
                         Path=Sub(f"s3://{n.sub(n.OUTPUT)}/{PREDICTIONS_PREFIX}"))]),
                     SchemaChangePolicy=SchemaChangePolicy(UpdateBehavior="UPDATE_IN_DATABASE",
                                                           DeleteBehavior="LOG"),
+                    CrawlerSecurityConfiguration=Ref(GLUE_SECURITY),
                     Tags=dict(pipeline.tags)),
         ]
     return resources
+
+
+def glue_security_name(pipeline: Pipeline) -> str:
+    return f"{pipeline.name_prefix}-glue"
+
+
+def _glue_security(pipeline: Pipeline) -> SecurityConfiguration:
+    """What the Glue job and crawler write: S3 objects, CloudWatch logs, job bookmarks.
+
+    CloudWatch and bookmark encryption need a customer-managed key; without one they stay off
+    (checkov CKV_AWS_99, docs/security.md) and S3 output uses SSE-S3.
+    """
+    key = kms_key(pipeline)
+    if key:
+        config = GlueEncryption(
+            S3Encryptions=[S3Encryption(S3EncryptionMode="SSE-KMS", KmsKeyArn=key)],
+            CloudWatchEncryption=CloudWatchEncryption(CloudWatchEncryptionMode="SSE-KMS", KmsKeyArn=key),
+            JobBookmarksEncryption=JobBookmarksEncryption(JobBookmarksEncryptionMode="CSE-KMS",
+                                                          KmsKeyArn=key))
+    else:
+        config = GlueEncryption(
+            S3Encryptions=[S3Encryption(S3EncryptionMode="SSE-S3")],
+            CloudWatchEncryption=CloudWatchEncryption(CloudWatchEncryptionMode="DISABLED"),
+            JobBookmarksEncryption=JobBookmarksEncryption(JobBookmarksEncryptionMode="DISABLED"))
+    return SecurityConfiguration(GLUE_SECURITY, Name=glue_security_name(pipeline),
+                                 EncryptionConfiguration=config)
 
 
 def _functions(pipeline: Pipeline) -> list:
@@ -114,24 +188,26 @@ def _functions(pipeline: Pipeline) -> list:
     resources = []
     for logical_id, purpose, module, description in wanted:
         name = iam.function_name(pipeline, purpose)
-        resources += [
-            LogGroup(f"{logical_id}Logs", LogGroupName=f"/aws/lambda/{name}",
-                     RetentionInDays=LOG_RETENTION_DAYS, DeletionPolicy="Delete",
-                     UpdateReplacePolicy="Delete"),
-            Function(logical_id, FunctionName=name, Description=description, Runtime="python3.12",
-                     Handler="index.handler", Role=GetAtt(n.LAMBDA_ROLE, "Arn"), Timeout=30,
-                     MemorySize=128, Code=Code(ZipFile=handlers.handler_source(module)),
-                     Tags=_tags(pipeline), DependsOn=[f"{logical_id}Logs"]),
-        ]
+        # Invoked only by the state machine, synchronously: failures surface (and are retried)
+        # in the execution, so a dead-letter queue would never receive anything.
+        resources.append(Function(
+            logical_id, FunctionName=name, Description=description, Runtime="python3.12",
+            Handler="index.handler", Role=GetAtt(n.LAMBDA_ROLE, "Arn"), Timeout=30,
+            MemorySize=128, Code=Code(ZipFile=handlers.handler_source(module)),
+            LoggingConfig=LoggingConfig(LogGroup=Ref(n.STATE_MACHINE_LOGS)),
+            Tags=_tags(pipeline)))
     return resources
+
+
+log_group_name = iam.log_group_name  # the one log group: state machine errors, handlers' logs
 
 
 def _state_machine(pipeline: Pipeline, definition: dict) -> list:
     compact = json.dumps(definition, sort_keys=True, separators=(",", ":"))
-    log_group = LogGroup(n.STATE_MACHINE_LOGS,
-                         LogGroupName=f"/aws/vendedlogs/states/{pipeline.state_machine_name}",
+    key = kms_key(pipeline)
+    log_group = LogGroup(n.STATE_MACHINE_LOGS, LogGroupName=log_group_name(pipeline),
                          RetentionInDays=LOG_RETENTION_DAYS, DeletionPolicy="Delete",
-                         UpdateReplacePolicy="Delete")
+                         UpdateReplacePolicy="Delete", **({"KmsKeyId": key} if key else {}))
     machine = StateMachine(
         n.STATE_MACHINE, StateMachineName=pipeline.state_machine_name,
         RoleArn=GetAtt(n.STATES_ROLE, "Arn"), DefinitionString=Sub(compact),
@@ -139,6 +215,7 @@ def _state_machine(pipeline: Pipeline, definition: dict) -> list:
             Level="ERROR", IncludeExecutionData=False,
             Destinations=[LogDestination(CloudWatchLogsLogGroup=CloudWatchLogsLogGroup(
                 LogGroupArn=GetAtt(n.STATE_MACHINE_LOGS, "Arn")))]),
+        TracingConfiguration=TracingConfiguration(Enabled=True),
         Tags=_tags(pipeline))
     bucket = pipeline.existing_feature_store or Ref(n.FEATURE_STORE)
     trigger = Rule(n.TRIGGER, Description="Start the pipeline when training data lands",
@@ -185,15 +262,20 @@ def build_template(pipeline: Pipeline, definition: dict) -> Template:
                                     f"Glue transform, SageMaker tuning, gate, "
                                     f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")
     template.set_version("2010-09-09")
-    for logical_id in n.BUCKETS:
+    for logical_id in (*n.BUCKETS, ACCESS_LOGS):
         if logical_id == n.FEATURE_STORE and pipeline.existing_feature_store:
             continue
         template.add_resource(_bucket(pipeline, logical_id))
     if pipeline.byo_image is not None:
+        key = kms_key(pipeline)
+        encryption = (EncryptionConfiguration(EncryptionType="KMS", KmsKey=key) if key else
+                      EncryptionConfiguration(EncryptionType="AES256"))
+        # A moving tag such as "latest" must be re-pushable; any other tag names one image for good.
+        mutability = "MUTABLE" if pipeline.byo_image.tag == "latest" else "IMMUTABLE"
         template.add_resource(Repository(
             n.MODEL_REPOSITORY, RepositoryName=pipeline.byo_image.name,
             ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
-            EncryptionConfiguration=EncryptionConfiguration(EncryptionType="AES256"),
+            ImageTagMutability=mutability, EncryptionConfiguration=encryption,
             Tags=_tags(pipeline)))
     if pipeline.private_subnets:
         template.add_resource(SecurityGroup(

@@ -8,15 +8,15 @@ name, type, enum, numeric range, length and pattern, and required members must b
 data-flow check verifies their paths). Strings holding ``${...}`` are resolved by CloudFormation's
 ``Fn::Sub`` at deploy time, so only their type is checked.
 
-Models come from the installed botocore's data folder through ``botocore.loaders.Loader``: offline,
-no session, no credentials, no ``~/.aws/models`` (a user's local models must not change what
-compiles). Parsed models are cached per process; a custom file loader skips botocore's
-``OrderedDict`` parsing, which halves the load time of the 3 MB SageMaker model.
+Models come from the installed botocore's data folder, read as ``botocore.loaders.Loader`` reads
+them but without importing botocore (see ``service_model``): offline, no session, no credentials.
+Parsed models are cached per process.
 """
 from __future__ import annotations
 
 import difflib
 import gzip
+import importlib.util
 import json
 import os
 import re
@@ -35,39 +35,53 @@ SERVICE_LABEL = {"sagemaker": "SageMaker", "s3": "S3", "glue": "Glue", "lambda":
 MAX_ENUM_LISTED = 8  # beyond this many allowed values, a message lists the closest ones only
 
 
-class _JsonFiles:
-    """The ``file_loader`` protocol of botocore's Loader (``exists``, ``load_file``), with plain dicts."""
-
-    def exists(self, file_path: str) -> bool:
-        return os.path.isfile(file_path + ".json") or os.path.isfile(file_path + ".json.gz")
-
-    def load_file(self, file_path: str):
-        for suffix, opener in ((".json", open), (".json.gz", gzip.open)):
-            if os.path.isfile(file_path + suffix):
-                with opener(file_path + suffix, "rb") as handle:
-                    return json.loads(handle.read())
-        return None
-
-
 @lru_cache(maxsize=1)
-def _loader():
-    import botocore
-    from botocore.loaders import Loader
-
-    data = os.path.join(os.path.dirname(botocore.__file__), "data")
-    return Loader(extra_search_paths=[data], include_default_search_paths=False,
-                  file_loader=_JsonFiles())
+def _data_dir() -> str | None:
+    """botocore's ``data`` folder, located without importing botocore (see below)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.join(list(spec.submodule_search_locations)[0], "data")
 
 
 @lru_cache(maxsize=None)
 def service_model(service: str) -> dict | None:
-    """The botocore ``service-2`` model of ``service`` (botocore's name), or None if unknown."""
-    from botocore.exceptions import DataNotFoundError
+    """The botocore ``service-2`` model of ``service`` (botocore's name), or None if unknown.
 
-    try:
-        return _loader().load_service_model(service, "service-2")
-    except DataNotFoundError:
+    Read the way ``botocore.loaders.Loader.load_service_model`` finds it (the newest API version
+    folder of botocore's own data; ``~/.aws/models`` is not searched, so a user's local models
+    cannot change what compiles), but without importing botocore: compiling must not import it
+    (tests/test_sdk_shim.py), and its import costs 0.1 s. tests/test_service_params.py checks that
+    this gives exactly what the Loader gives.
+    """
+    root = _data_dir()
+    folder = os.path.join(root, service) if root else None
+    if not folder or not re.fullmatch(r"[a-z0-9-]+", service) or not os.path.isdir(folder):
         return None
+    for version in sorted(os.listdir(folder), reverse=True):
+        model = _json(os.path.join(folder, version, "service-2"))
+        if model is not None:
+            extras = _json(os.path.join(folder, version, "service-2.sdk-extras"))
+            if extras and "merge" in extras:  # as Loader does: botocore's own corrections
+                _merge(model, extras["merge"])
+            return model
+    return None
+
+
+def _json(base: str):
+    for suffix, opener in ((".json", open), (".json.gz", gzip.open)):
+        if os.path.isfile(base + suffix):
+            with opener(base + suffix, "rb") as handle:
+                return json.loads(handle.read())
+    return None
+
+
+def _merge(target: dict, extra: dict) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
 
 
 def parse_resource(resource) -> tuple[str, str, str] | None:
@@ -208,12 +222,15 @@ class _Checker:
             if name not in present:
                 self.add("MLD317", [*path, name], f"required member {name!r} is missing")
 
-    def _length(self, size: int, shape: dict, path, unit: str) -> None:
+    def _length(self, size: int, shape: dict, path, unit: str) -> bool:
         low, high = shape.get("min"), shape.get("max")
         if high is not None and size > high:
             self.add("MLD315", path, f"{size} {unit}; the limit is {high}")
         elif low is not None and size < low:
             self.add("MLD315", path, f"{size} {unit}; use at least {low}")
+        else:
+            return True
+        return False
 
     def _string(self, value: str, shape: dict, path) -> None:
         if PLACEHOLDER.search(value):
@@ -222,10 +239,11 @@ class _Checker:
         if enum and value not in enum:
             self.add("MLD313", path, f"{value!r} is not allowed; {_allowed_enum(value, enum)}")
             return
-        self._length(len(value), shape, path, "characters")
+        if not self._length(len(value), shape, path, "characters"):
+            return
         pattern = shape.get("pattern")
         compiled = _pattern(pattern) if pattern else None
-        if compiled is not None and not compiled.search(value):
+        if compiled is not None and not compiled.fullmatch(value):  # AWS matches whole values
             self.add("MLD316", path, f"{value!r} does not match the pattern {pattern}")
 
 
