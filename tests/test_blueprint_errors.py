@@ -191,10 +191,15 @@ def test_image_names(base):
 
 
 def test_tags(base):
-    assert problems(base.with_(tags={"aws:owner": "me", "team": "x" * 300})) == [
-        "Blueprint.tags: tag key 'aws:owner' is not allowed; use 1 to 128 characters not starting "
-        "with 'aws:' [MLD118]",
-        "Blueprint.tags: tag 'team' has a value of 300 characters; the limit is 256 [MLD118]"]
+    assert problems(base.with_(tags={"aws:owner": "me", "team": "x" * 300, "cost": "", "q": 'a"b'})) == [
+        "Blueprint.tags: tag key 'aws:owner' is not allowed; use 1 to 128 letters, digits, spaces "
+        "and _ . : / = + - @, not starting with 'aws:' [MLD118]",
+        "Blueprint.tags: tag 'cost' has the value '' (0 characters); use 1 to 256 letters, digits, "
+        "spaces and _ . : / = + - @ [MLD118]",
+        "Blueprint.tags: tag 'q' has the value 'a\"b' (3 characters); use 1 to 256 letters, digits, "
+        "spaces and _ . : / = + - @ [MLD118]",
+        "Blueprint.tags: tag 'team' has the value 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... (300 "
+        "characters); use 1 to 256 letters, digits, spaces and _ . : / = + - @ [MLD118]"]
 
 
 def test_existing_bucket_name(base):

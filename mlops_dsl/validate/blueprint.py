@@ -96,16 +96,22 @@ def check_blueprint(bp: Blueprint) -> list[Problem]:
     return problems
 
 
+# AWS tag grammar [\p{L}\p{Z}\p{N}_.:/=+\-@]: Python's \w and \s stand in for letters, numbers
+# and separators.
+TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+
+
 def _check_tags(bp, add) -> None:
     if len(bp.tags) > MAX_TAGS:
         add("MLD118", bp, "tags", f"{len(bp.tags)} tags exceed the limit of {MAX_TAGS}")
+    allowed = "letters, digits, spaces and _ . : / = + - @"
     for key, value in bp.tags.items():
-        if not key or len(key) > 128 or key.lower().startswith("aws:"):
-            add("MLD118", bp, "tags", f"tag key {key!r} is not allowed; use 1 to 128 characters "
+        if not key or len(key) > 128 or key.lower().startswith("aws:") or not TAG_TEXT.match(key):
+            add("MLD118", bp, "tags", f"tag key {key!r} is not allowed; use 1 to 128 {allowed}, "
                 "not starting with 'aws:'")
-        if len(value) > 256:
-            add("MLD118", bp, "tags", f"tag {key!r} has a value of {len(value)} characters; "
-                "the limit is 256")
+        if not value or len(value) > 256 or not TAG_TEXT.match(value):
+            add("MLD118", bp, "tags", f"tag {key!r} has the value {value[:40]!r}"
+                f"{'...' if len(value) > 40 else ''} ({len(value)} characters); use 1 to 256 {allowed}")
 
 
 def _check_tuning(bp, add) -> None:

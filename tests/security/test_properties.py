@@ -73,7 +73,8 @@ def configs(draw):
         "environment": {"aws_region": draw(maybe(st.sampled_from(["us-east-1", "eu-west-1"]),
                                                   st.just("mars-1")))},
         "job_name": draw(awkward), "name_prefix": draw(awkward),
-        # Empty values, other characters: see test_bad_tag_values_are_refused_before_cloudformation.
+        # Empty values and other characters are refused (MLD118): see
+        # test_bad_tag_values_are_refused_before_cloudformation.
         "resource_tags": draw(st.dictionaries(names, st.from_regex(r"[A-Za-z0-9 _.:/=+@-]{1,20}",
                                                                    fullmatch=True), max_size=3)),
         "script_path": SCRIPT, "whl_path": None,
@@ -174,10 +175,6 @@ def test_unknown_instance_types_are_refused_before_deploy(broken):
 
 
 @pytest.mark.parametrize("value", ["", '-I"'])
-@pytest.mark.xfail(strict=True, reason="mlops_dsl/validate/blueprint.py accepts any tag value up to "
-                   "256 characters, but ECR and Step Functions tags need 1-256 characters and every "
-                   "tag value must match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*: cfn-lint E3033/E3031, "
-                   "and CloudFormation rejects the stack")
 def test_bad_tag_values_are_refused_before_cloudformation(value):
     from mlops_dsl.loader import load_blueprint
 
