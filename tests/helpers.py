@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BLUEPRINTS = ROOT / "blueprints"
 GOLDEN = ROOT / "tests" / "golden"
-SHARED_DATA = ROOT.parent / "shared" / "data" / "employee-attrition"
+SAMPLE_DATA = ROOT / "blueprints" / "data"  # the shared employee-attrition sample, shipped
 
 
 def sample_blueprints() -> list[Path]:

@@ -21,3 +21,14 @@ def test_handlers_and_schema_are_package_data():
     assert "mlops_dsl.handlers = lambdas" in config["options"]["package_dir"]
     assert "schemas/*.json" in config["options.package_data"]["mlops_dsl"]
     assert (ROOT / "lambdas" / "__init__.py").is_file()
+
+
+def test_shipped_sample_data_is_the_shared_sample():
+    """blueprints/data/ ships the shared employee-attrition files unchanged (when shared/ is there)."""
+    import pytest
+
+    shared = ROOT.parent / "shared" / "data" / "employee-attrition"
+    if not shared.is_dir():
+        pytest.skip("../shared is not beside this checkout")
+    for name in ("train.csv", "score.csv"):
+        assert (ROOT / "blueprints" / "data" / name).read_bytes() == (shared / name).read_bytes()

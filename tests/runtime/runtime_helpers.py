@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO.parent / "shared" / "data" / "employee-attrition"
+# The shared employee-attrition sample, as shipped with the sample blueprint (identical bytes).
+SAMPLE = REPO / "blueprints" / "data"
 TRANSFORM = REPO / "glue" / "transform.py"
 PROGRAM = REPO / "container" / "xgboost"
 TRAIN = PROGRAM / "train"
