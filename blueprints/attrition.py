@@ -13,7 +13,8 @@ attrition = Blueprint(
     tags={"project": "employee-attrition", "managed-by": "mlops_dsl"},
     environment=Environment(region="us-east-1"),
     transform=GlueTransform(script="../glue/transform.py", wheels=()),
-    image=ByoImage(source="../container", name="byo-xgboost", tag="latest"),
+    # A version tag, not "latest": the ECR repository then keeps tags immutable.
+    image=ByoImage(source="../container", name="byo-xgboost", tag="1.0"),
     tuning=Tuning(
         # Accuracy rewards a model that always answers "No" (0.839 on this data); AUC does not.
         objective=maximize("roc_auc"),

@@ -47,7 +47,7 @@ def test_template_deploys_with_the_aws_cli(path, moto_server, tmp_path):
     assert role_arn.startswith("arn:aws:iam::") and "${" not in machine["definition"]
     buckets = {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}
     for key in ("SourceRepositoryBucket", "ExtractsBucket", "ModelStoreBucket", "MetadataBucket",
-                "OutputBucket"):
+                "OutputBucket", "AccessLogsBucket"):
         assert physical[key] in buckets
     extracts = f"s3://{physical['ExtractsBucket']}/train/"
     assert tuning["Parameters"]["TrainingJobDefinition"]["InputDataConfig"][0]["DataSource"][

@@ -18,6 +18,7 @@ ARN = f"arn:{n.PARTITION}"
 SAGEMAKER_ARN = f"{ARN}:sagemaker:{n.REGION}:{n.ACCOUNT}"
 GLUE_ARN = f"{ARN}:glue:{n.REGION}:{n.ACCOUNT}"
 LOGS_ARN = f"{ARN}:logs:{n.REGION}:{n.ACCOUNT}:log-group"
+EC2_ARN = f"{ARN}:ec2:{n.REGION}:{n.ACCOUNT}"
 KMS_USE = ["kms:Decrypt", "kms:GenerateDataKey"]  # read and write objects under SSE-KMS
 
 
@@ -27,8 +28,14 @@ def bucket_arn(bucket: str, path: str | None = None) -> Sub:
     return Sub(f"{ARN}:s3:::{bucket}{suffix}")
 
 
+def _one_or_list(items: list):
+    """IAM takes one action or resource as a plain string: ~1 KB less template per pipeline."""
+    return items[0] if len(items) == 1 else items
+
+
 def _statement(actions, resources, condition=None) -> dict:
-    statement = {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+    statement = {"Effect": "Allow", "Action": _one_or_list(sorted(actions)),
+                 "Resource": _one_or_list(list(resources))}
     if condition:
         statement["Condition"] = condition
     return statement
@@ -47,9 +54,15 @@ def _role(logical_id: str, service: str, statements: list[dict], pipeline: Pipel
     )
 
 
+def _vpc_placement(pipeline: Pipeline) -> list[Sub]:
+    """The security group and subnets a network interface of this stack may be created in."""
+    return [Sub(f"{EC2_ARN}:security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}"),
+            *[Sub(f"{EC2_ARN}:subnet/{subnet}") for subnet in pipeline.private_subnets]]
+
+
 def _kms(pipeline: Pipeline, actions=KMS_USE) -> list[dict]:
     """Use of the pipeline's customer-managed key, when it has one (``kms_key_arn``)."""
-    key = getattr(pipeline, "kms_key_arn", None)
+    key = pipeline.kms_key_arn
     return [_statement(actions, [key])] if key else []
 
 
@@ -93,7 +106,7 @@ def glue_role(pipeline: Pipeline) -> Role:
     statements += [
         # With a security configuration Glue logs to /aws-glue/jobs/<configuration>-role/...
         _statement(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
-                   + (["logs:AssociateKmsKey"] if getattr(pipeline, "kms_key_arn", None) else []),
+                   + (["logs:AssociateKmsKey"] if pipeline.kms_key_arn else []),
                    [Sub(f"{LOGS_ARN}:/aws-glue/*")]),
         *_kms(pipeline),
     ]
@@ -129,12 +142,9 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
         ]
     if pipeline.private_subnets:
         # VPC jobs: SageMaker creates network interfaces in this stack's subnets and security group.
-        ec2 = f"{ARN}:ec2:{n.REGION}:{n.ACCOUNT}"
-        interfaces = Sub(f"{ec2}:network-interface/*")
+        interfaces = Sub(f"{EC2_ARN}:network-interface/*")
         statements += [
-            _statement(["ec2:CreateNetworkInterface"], [
-                interfaces, Sub(f"{ec2}:security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}"),
-                *[Sub(f"{ec2}:subnet/{subnet}") for subnet in pipeline.private_subnets]]),
+            _statement(["ec2:CreateNetworkInterface"], [interfaces, *_vpc_placement(pipeline)]),
             _statement(["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
                         "ec2:DeleteNetworkInterfacePermission"], [interfaces]),
             # EC2 Describe* calls support no resource-level permissions.
@@ -152,6 +162,17 @@ def lambda_role(pipeline: Pipeline) -> Role:
     if pipeline.is_endpoint:
         statements.append(_statement(["sagemaker:DescribeEndpoint"], [
             Sub(f"{SAGEMAKER_ARN}:endpoint/{pipeline.deployment.name.lower()}")]))
+    if pipeline.private_subnets:
+        # VPC functions: Lambda creates and removes their network interfaces as this role.
+        interfaces = Sub(f"{EC2_ARN}:network-interface/*")
+        statements += [
+            _statement(["ec2:CreateNetworkInterface"], [interfaces, *_vpc_placement(pipeline)]),
+            _statement(["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface",
+                        "ec2:UnassignPrivateIpAddresses"], [interfaces]),
+            # EC2 Describe* calls support no resource-level permissions. DescribeSubnets is in
+            # AWSLambdaVPCAccessExecutionRole (v3) besides the five actions Lambda's guide lists.
+            _statement(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], ["*"]),
+        ]
     # The handlers log to the pipeline's one log group (Lambda LoggingConfig), which the stack creates.
     statements.append(_statement(["logs:CreateLogStream", "logs:PutLogEvents"],
                                  [Sub(f"{LOGS_ARN}:{log_group_name(pipeline)}:*")]))

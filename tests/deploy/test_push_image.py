@@ -39,14 +39,14 @@ def test_builds_tags_logs_in_and_pushes_to_the_stack_repository(deployed, fake_d
     assert [c["argv"][0] for c in calls] == ["build", "tag", "login", "push"]
     uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/byo-xgboost"
     build, tag, login, push = (c["argv"] for c in calls)
-    assert build[-1].endswith("container") and "byo-xgboost:latest" in build
-    assert tag == ["tag", "byo-xgboost:latest", f"{uri}:latest"]
+    assert build[-1].endswith("container") and "byo-xgboost:1.0" in build
+    assert tag == ["tag", "byo-xgboost:1.0", f"{uri}:1.0"]
     assert login[:4] == ["login", "--username", "AWS", "--password-stdin"]
     password = calls[2]["stdin"]
     assert password and all(password not in arg for c in calls for arg in c["argv"])
     assert password not in out
-    assert push == ["push", f"{uri}:latest"]
-    assert f"pushed {uri}:latest" in out
+    assert push == ["push", f"{uri}:1.0"]
+    assert f"pushed {uri}:1.0" in out
 
 
 def test_a_failing_push_is_reported_without_traceback(deployed, fake_docker, cli, monkeypatch):

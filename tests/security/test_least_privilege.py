@@ -3,8 +3,9 @@ roles grant exactly that.
 
 Needs come from the compiled workflow (each Task's API, the extra calls of ``.sync`` integrations,
 the Step Functions-managed EventBridge rules, the roles it passes), from the template (the Glue job's
-script and wheels, the crawler's target, logging and tracing), from the handlers' and the Glue
-script's boto3 calls (read with ``ast``), and from the SageMaker jobs' data channels and image.
+script and wheels, the crawler's target, logging and tracing, the functions' VPC configuration),
+from the handlers' and the Glue script's boto3 calls (read with ``ast``), and from the SageMaker
+jobs' data channels and image.
 Every need must be granted; every grant must serve a need. ``*`` is accepted only for the actions
 listed in ``STAR_ONLY`` (AWS offers no resource-level permission for them). parliament must find
 nothing on any compiled policy.
@@ -110,7 +111,7 @@ def derive(compiled) -> dict[str, set[tuple[str, str]]]:
                                                   roles["glue.amazonaws.com"],
                                                   roles["lambda.amazonaws.com"],
                                                   roles["events.amazonaws.com"])
-    key = getattr(compiled.pipeline, "kms_key_arn", None)
+    key = compiled.pipeline.kms_key_arn
     _workflow(needs, compiled.definition, states, sagemaker)
     _sagemaker_jobs(needs, compiled.definition, sagemaker)
     _glue(needs, resources, glue)
@@ -306,6 +307,20 @@ def _handlers(needs: Needs, resources: dict, role: str) -> None:
         group = resolve(needs.template, resource["Properties"]["LoggingConfig"]["LogGroup"])
         needs.add(role, ["logs:CreateLogStream", "logs:PutLogEvents"],
                   ARN.format("logs", f"log-group:{group}:log-stream:2024/01/01/[$LATEST]x"))
+        if "VpcConfig" in resource["Properties"]:
+            _lambda_vpc(needs, role, resolve(needs.template, resource["Properties"]["VpcConfig"]))
+
+
+def _lambda_vpc(needs, role, vpc: dict) -> None:
+    """A VPC function: Lambda manages its network interfaces with the function's role
+    (the actions of AWSLambdaVPCAccessExecutionRole, on this stack's subnets and security group)."""
+    interface = ARN.format("ec2", "network-interface/eni-x")
+    needs.add(role, ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+                     "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], interface)
+    needs.add(role, "ec2:CreateNetworkInterface",
+              *[ARN.format("ec2", f"subnet/{s}") for s in vpc["SubnetIds"]],
+              *[ARN.format("ec2", f"security-group/{g}") for g in vpc["SecurityGroupIds"]])
+    needs.add(role, ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], "*")
 
 
 @pytest.mark.parametrize("sample", ["attrition", "attrition_builtin", "attrition_endpoint"])
@@ -329,9 +344,10 @@ def test_pass_role_is_only_for_sagemaker_and_conditioned(compiled_samples):
     for compiled in compiled_samples.values():
         for role, statements in role_policies(compiled.template).items():
             for statement in statements:
-                if "iam:PassRole" in statement["Action"]:
+                actions = statement["Action"]
+                if "iam:PassRole" in ([actions] if isinstance(actions, str) else actions):
                     assert role == "StepFunctionsRole"
-                    assert statement["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/stack-sagemakerrole"]
+                    assert statement["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/stack-sagemakerrole"
                     assert statement["Condition"] == {
                         "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
 

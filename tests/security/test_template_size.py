@@ -1,0 +1,22 @@
+"""Every sample template can be sent inline (CloudFormation TemplateBody: 51,200 bytes), also with a
+customer-managed KMS key, whose ARN every store, log and job then repeats."""
+from __future__ import annotations
+
+import pytest
+
+from mlops_dsl.validate.template import MAX_INLINE_BODY_BYTES
+
+# A key ARN as long as AWS makes them (a multi-Region key's ID is 36 characters, "mrk-" + 32).
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+
+
+@pytest.mark.parametrize("kms", [False, True], ids=["default", "kms"])
+def test_every_sample_template_fits_inline(compiled_samples, kms):
+    from mlops_dsl.compiler import TEMPLATE, compile_blueprint
+
+    for name, compiled in compiled_samples.items():
+        if kms:
+            compiled = compile_blueprint(compiled.pipeline.blueprint.with_(kms_key=KMS_KEY), name=name)
+            assert compiled.pipeline.kms_key_arn == KMS_KEY
+        size = len(compiled.files[TEMPLATE])
+        assert size < MAX_INLINE_BODY_BYTES, f"{name}{' with a KMS key' if kms else ''}: {size:,} bytes"
