@@ -65,7 +65,7 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     raise_if_any([*problems, *template_problems])
     files = {TEMPLATE: body, WORKFLOW: canonical_json(definition)}
     for asset in pipeline.assets:
-        files[asset.key] = asset.source.read_bytes()
+        files[asset.key] = asset.data
     return Compiled(pipeline, files, template, definition, tuple(notes))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dsl import BatchTransform, Blueprint, BuiltInImage, ByoImage, Endpoint
@@ -28,11 +28,15 @@ MAX_TRAINING_RUNTIME_SECONDS = 24 * 60 * 60  # seed: 24 h max runtime per traini
 
 @dataclass(frozen=True)
 class Asset:
-    """A local file the template refers to, stored under ``key`` in the source repository bucket."""
+    """A local file the template refers to, stored under ``key`` in the source repository bucket.
+
+    ``data`` is the content read once at resolve time: the key, the digest and the compiled
+    ``assets/`` copy all come from the same bytes."""
 
     source: Path
     key: str
     sha256: str
+    data: bytes = field(repr=False, compare=False, default=b"")
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,9 @@ def _path(node, field: str, value: str) -> Path:
 
 
 def _asset(path: Path) -> Asset:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Asset(path, f"assets/{digest[:16]}/{path.name}", digest)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    return Asset(path, f"assets/{digest[:16]}/{path.name}", digest, data)
 
 
 def resolve(bp: Blueprint, name: str) -> Pipeline:
