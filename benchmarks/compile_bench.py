@@ -55,15 +55,20 @@ def main() -> None:
             "compile --all, 10 pipelines": ["compile", "--all",
                                             str(ROOT / "benchmarks" / "ten_pipelines.py"), "-o", "ten"],
         }
-        results = {name: time_process(args, runs, work) for name, args in cases.items()}
+        # Interleaved, so that a slow spell of the machine does not land on one case only.
+        results = {name: [] for name in cases}
+        for _ in range(runs):
+            for name, args in cases.items():
+                results[name] += time_process(args, 1, work)
     results["compile sample, in process (warm)"] = time_in_process(runs)
     print(f"{'case':38} {'median s':>9} {'best s':>8} {'goal s':>7}")
     for name, timings in results.items():
         goal = GOALS.get(name)
         print(f"{name:38} {statistics.median(timings):9.3f} {min(timings):8.3f} "
               f"{goal if goal else '':>7}")
-    ratio = statistics.median(results["compile --all, 10 pipelines"]) / statistics.median(results["compile sample"])
-    print(f"10 pipelines / 1 pipeline: {ratio:.2f}x (goal <= 1.5x)")
+    ten, one = results["compile --all, 10 pipelines"], results["compile sample"]
+    print(f"10 pipelines / 1 pipeline: {statistics.median(ten) / statistics.median(one):.2f}x median, "
+          f"{min(ten) / min(one):.2f}x best (goal <= 1.5x)")
 
 
 if __name__ == "__main__":
