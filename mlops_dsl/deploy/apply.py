@@ -1,9 +1,10 @@
 """The deploy sequence: change set -> review -> execute -> follow -> assets -> data -> summary.
 
-Assets go to the stack's own source repository bucket, so they are uploaded once the stack exists;
-the data goes last (scoring first, then training: a new object under ``data/train/`` starts a run
-through EventBridge). Nothing is uploaded before the stack has settled, so a rolled-back deploy
-never had any of the user's files, and every bucket is retained (DeletionPolicy Retain) anyway.
+Assets go to the stack's own source repository bucket: on a first deploy once the stack exists, on
+an update before the change set runs (new content-addressed keys, nothing overwritten), so the
+Glue job never points at a script that is not there yet. The data goes last (scoring first, then
+training: a new object under ``data/train/`` starts a run through EventBridge), after the stack
+has settled, and every bucket is retained (DeletionPolicy Retain), so a rollback loses no data.
 """
 from __future__ import annotations
 
@@ -63,6 +64,10 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
                 changeset.delete(cf, plan)
                 out("not executed: the change set was deleted and the stack is unchanged")
                 return 1
+            if stack.exists:
+                # The source bucket exists already: upload the new content-addressed assets
+                # before the Glue job points at them, so no run can see a missing script.
+                _upload_assets(aws, cf, stack, compiled.pipeline, out)
             _execute(cf, plan, len(plan.changes), options, out)
     if not changed:
         out(f"no changes: stack {name} is up to date; it was not touched")
