@@ -120,3 +120,21 @@ def test_the_template_needs_only_capability_iam():
     assert capabilities(compile_file(SAMPLE).template) == ["CAPABILITY_IAM"]
     named = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "x"}}}}
     assert capabilities(named) == ["CAPABILITY_NAMED_IAM"]
+
+
+def test_update_uploads_a_changed_script_before_the_change_set_runs(deployed, cli, tmp_path):
+    from deploy_helpers import ROOT
+
+    from mlops_dsl.compiler import compile_file
+
+    variant = blueprint_variant(tmp_path)
+    script = tmp_path / "transform.py"
+    script.write_text((ROOT / "glue" / "transform.py").read_text() + "\n# a changed transform\n")
+    variant.write_text(variant.read_text().replace(f'"{ROOT}/glue/transform.py"', f'"{script}"'))
+    new_key = compile_file(variant).pipeline.script.key
+    code, out, err = cli("deploy", variant, "--stack-name", "demo", "--yes")
+    assert code == 0, err
+    # the new script is in the bucket before the stack (and so the Glue job) points at it
+    assert out.index(new_key) < out.index("UPDATE_COMPLETE")
+    sources, _ = _objects("demo-sourcerepositorybucket")
+    assert new_key in sources
