@@ -139,10 +139,10 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
                                     f"image folder {bp.image.source!r} has no Dockerfile",
                                     bp.image.where_of("source")))
     data = {}
-    for field in ("train", "score"):
-        value = getattr(bp.data, field)
-        data[field] = None if value is None else existing_file(
-            bp.data, field, value, "MLD204", f"local {field} data")
+    for kind in ("train", "score"):
+        value = getattr(bp.data, kind)
+        data[kind] = None if value is None else existing_file(
+            bp.data, kind, value, "MLD204", f"local {kind} data")
     if problems:
         raise BlueprintError(problems)
 

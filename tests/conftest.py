@@ -6,7 +6,6 @@ interface that boto3 and the AWS CLI reach through ``AWS_ENDPOINT_URL``.
 """
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest

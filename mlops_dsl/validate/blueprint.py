@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..dsl import Blueprint, BuiltInImage, ByoImage, Categorical, Continuous, Endpoint, Integer
+from ..dsl import Blueprint, BuiltInImage, ByoImage, Categorical, Endpoint, Integer
 from ..dsl.gate import OPERATORS
 from ..errors import Problem
 from ..model import field_name

@@ -282,7 +282,7 @@ def check_service_parameters(definition: dict, file: str = "statemachine.asl.jso
         if parameters is None:
             parameters = {}
 
-        def report(code, path, message, operation=operation, base=base):
+        def report(code, path, message, operation=operation, base=base, name=name):
             pointer = f"{base}/Parameters" + "".join(f"/{p}" for p in path)
             origin = _origin(origins, operation, path)
             if origin is not None:

@@ -2,16 +2,14 @@
 
 checkov pins boto3/botocore/packaging versions that conflict with awscli, moto and cfn-lint in the
 project's environment, and parliament imports ``pkg_resources`` (gone from setuptools >= 82). Both
-run from a separate virtualenv, created on first use under ``~/.cache/mlops_dsl/`` (about a minute;
-set MLOPS_DSL_SECURITY_VENV to use another one, or MLOPS_DSL_NO_TOOL_INSTALL=1 to skip instead).
+run from a separate virtualenv made by security_tools.py (``python tests/security/security_tools.py``
+before the tests; set MLOPS_DSL_SECURITY_VENV to use another one, or MLOPS_DSL_NO_TOOL_INSTALL=1
+to skip these tests when it is missing).
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
@@ -21,32 +19,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers import sample_blueprints  # noqa: E402
 
-TOOL_REQUIREMENTS = ("checkov==3.3.30", "parliament==1.6.4", "setuptools<81")
-
-
-def _tools_dir() -> Path:
-    if os.environ.get("MLOPS_DSL_SECURITY_VENV"):
-        return Path(os.environ["MLOPS_DSL_SECURITY_VENV"])
-    digest = hashlib.sha256("\n".join(TOOL_REQUIREMENTS).encode()).hexdigest()[:12]
-    return Path.home() / ".cache" / "mlops_dsl" / f"security-tools-{digest}"
+import security_tools as tools  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def security_tools() -> Path:
-    """The bin/ folder of a virtualenv holding checkov and parliament."""
-    folder = _tools_dir()
-    bin_dir = folder / "bin"
-    ready = folder / ".complete"
-    if not ready.exists():
-        if os.environ.get("MLOPS_DSL_NO_TOOL_INSTALL"):
-            pytest.skip(f"security tools not installed in {folder} (MLOPS_DSL_NO_TOOL_INSTALL is set)")
-        venv.create(folder, with_pip=True, clear=True)
-        result = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q",
-                                 *TOOL_REQUIREMENTS], capture_output=True, text=True, timeout=900)
-        if result.returncode != 0:
-            pytest.fail(f"could not install {TOOL_REQUIREMENTS}: {result.stderr[-2000:]}")
-        ready.touch()
-    return bin_dir
+    """The bin/ folder of a virtualenv holding checkov and parliament (see security_tools.py)."""
+    if not tools.is_ready() and os.environ.get("MLOPS_DSL_NO_TOOL_INSTALL"):
+        pytest.skip(f"security tools not installed in {tools.tools_dir()} (MLOPS_DSL_NO_TOOL_INSTALL is set)")
+    try:
+        return tools.ensure_tools()
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
