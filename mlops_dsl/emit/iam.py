@@ -197,6 +197,8 @@ def states_role(pipeline: Pipeline) -> Role:
                     "sagemaker:StopHyperParameterTuningJob"],
                    [Sub(f"{SAGEMAKER_ARN}:hyper-parameter-tuning-job/{job}*"),
                     Sub(f"{SAGEMAKER_ARN}:training-job/{job}*")]),
+        # ListTags: AWS's policy for the .sync SageMaker integrations includes it.
+        _statement(["sagemaker:ListTags"], [Sub(f"{SAGEMAKER_ARN}:hyper-parameter-tuning-job/{job}*")]),
         _statement(["sagemaker:DescribeTrainingJob"], [Sub(f"{SAGEMAKER_ARN}:training-job/{job}*")]),
         _statement(["sagemaker:AddTags", "sagemaker:CreateModel"], [Sub(f"{SAGEMAKER_ARN}:model/{job}*")]),
         _statement(["s3:PutObject"], [bucket_arn(n.sub(n.METADATA), METADATA_PREFIX + "*")]),
@@ -217,7 +219,8 @@ def states_role(pipeline: Pipeline) -> Role:
         rules.append("StepFunctionsGetEventsForSageMakerTransformJobsRule")
         statements += [
             _statement(["sagemaker:AddTags", "sagemaker:CreateTransformJob",
-                        "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
+                        "sagemaker:DescribeTransformJob", "sagemaker:ListTags",
+                        "sagemaker:StopTransformJob"],
                        [Sub(f"{SAGEMAKER_ARN}:transform-job/{job}*")]),
             _statement(["s3:DeleteObject", "s3:GetObject"],
                        [bucket_arn(n.sub(n.OUTPUT), TRANSFORM_PREFIX + "*")]),

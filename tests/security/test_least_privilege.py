@@ -34,9 +34,10 @@ STAR_ONLY = {"cloudwatch:PutMetricData", "ecr:GetAuthorizationToken", "ec2:Descr
 SYNC_EXTRAS = {
     "sagemaker:CreateHyperParameterTuningJob": (
         ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob",
-         "sagemaker:ListTrainingJobsForHyperParameterTuningJob"],
+         "sagemaker:ListTrainingJobsForHyperParameterTuningJob", "sagemaker:ListTags"],
         "StepFunctionsGetEventsForSageMakerTuningJobsRule"),
-    "sagemaker:CreateTransformJob": (["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
+    "sagemaker:CreateTransformJob": (["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob",
+                                      "sagemaker:ListTags"],
                                      "StepFunctionsGetEventsForSageMakerTransformJobsRule"),
     "glue:StartJobRun": (["glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"], None),
 }
