@@ -54,10 +54,18 @@ def _role(logical_id: str, service: str, statements: list[dict], pipeline: Pipel
     )
 
 
-def _vpc_placement(pipeline: Pipeline) -> list[Sub]:
-    """The security group and subnets a network interface of this stack may be created in."""
-    return [Sub(f"{EC2_ARN}:security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}"),
-            *[Sub(f"{EC2_ARN}:subnet/{subnet}") for subnet in pipeline.private_subnets]]
+def _network_interfaces(pipeline: Pipeline, manage: list[str], describe: list[str]) -> list[dict]:
+    """A VPC service's grants: create network interfaces only in this stack's security group and
+    subnets, ``manage`` them, and ``describe`` what EC2 describes only on ``*``."""
+    interfaces = Sub(f"{EC2_ARN}:network-interface/*")
+    placement = [Sub(f"{EC2_ARN}:security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}"),
+                 *[Sub(f"{EC2_ARN}:subnet/{subnet}") for subnet in pipeline.private_subnets]]
+    return [
+        _statement(["ec2:CreateNetworkInterface"], [interfaces, *placement]),
+        _statement(manage, [interfaces]),
+        # EC2 Describe* calls support no resource-level permissions.
+        _statement(describe, ["*"]),
+    ]
 
 
 def _kms(pipeline: Pipeline, actions=KMS_USE) -> list[dict]:
@@ -142,16 +150,11 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
         ]
     if pipeline.private_subnets:
         # VPC jobs: SageMaker creates network interfaces in this stack's subnets and security group.
-        interfaces = Sub(f"{EC2_ARN}:network-interface/*")
-        statements += [
-            _statement(["ec2:CreateNetworkInterface"], [interfaces, *_vpc_placement(pipeline)]),
-            _statement(["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                        "ec2:DeleteNetworkInterfacePermission"], [interfaces]),
-            # EC2 Describe* calls support no resource-level permissions.
-            _statement(["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
-                       ["*"]),
-        ]
+        statements += _network_interfaces(
+            pipeline, ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                       "ec2:DeleteNetworkInterfacePermission"],
+            ["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
+             "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"])
     return _role(n.SAGEMAKER_ROLE, "sagemaker.amazonaws.com", statements, pipeline,
                  "SageMaker training jobs, model and batch transform")
 
@@ -164,15 +167,12 @@ def lambda_role(pipeline: Pipeline) -> Role:
             Sub(f"{SAGEMAKER_ARN}:endpoint/{pipeline.deployment.name.lower()}")]))
     if pipeline.private_subnets:
         # VPC functions: Lambda creates and removes their network interfaces as this role.
-        interfaces = Sub(f"{EC2_ARN}:network-interface/*")
-        statements += [
-            _statement(["ec2:CreateNetworkInterface"], [interfaces, *_vpc_placement(pipeline)]),
-            _statement(["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface",
-                        "ec2:UnassignPrivateIpAddresses"], [interfaces]),
-            # EC2 Describe* calls support no resource-level permissions. DescribeSubnets is in
-            # AWSLambdaVPCAccessExecutionRole (v3) besides the five actions Lambda's guide lists.
-            _statement(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], ["*"]),
-        ]
+        # DescribeSubnets is in AWSLambdaVPCAccessExecutionRole (v3) besides the five actions
+        # Lambda's guide lists.
+        statements += _network_interfaces(
+            pipeline, ["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface",
+                       "ec2:UnassignPrivateIpAddresses"],
+            ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"])
     # The handlers log to the pipeline's one log group (Lambda LoggingConfig), which the stack creates.
     statements.append(_statement(["logs:CreateLogStream", "logs:PutLogEvents"],
                                  [Sub(f"{LOGS_ARN}:{log_group_name(pipeline)}:*")]))
