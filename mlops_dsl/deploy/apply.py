@@ -48,6 +48,7 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
     body = compiled.files[TEMPLATE]
     out(f"deploying {compiled.pipeline.name} to stack {name} in {aws.region}")
     changed = True
+    assets_sent = False
     if stack.exists and stack.status in stacks.SETTLED_OK and \
             changeset.same_template(stacks.deployed_template(cf, name), compiled.template):
         changed = False
@@ -68,11 +69,13 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
                 # The source bucket exists already: upload the new content-addressed assets
                 # before the Glue job points at them, so no run can see a missing script.
                 _upload_assets(aws, cf, stack, compiled.pipeline, out)
+                assets_sent = True
             _execute(cf, plan, len(plan.changes), options, out)
     if not changed:
         out(f"no changes: stack {name} is up to date; it was not touched")
     stack = stacks.describe(cf, name)
-    _upload_assets(aws, cf, stack, compiled.pipeline, out)
+    if not assets_sent:
+        _upload_assets(aws, cf, stack, compiled.pipeline, out)
     _upload_data(aws, cf, stack, compiled.pipeline, out)
     _summary(cf, stack, out)
     return 0
@@ -133,9 +136,9 @@ def _upload_assets(aws, cf, stack, pipeline, out) -> None:
         return
     bucket = stacks.physical_id(cf, stack.name, SOURCE_BUCKET, output=SOURCE_OUTPUT, stack=stack)
     out(f"assets -> source repository bucket {bucket}:")
-    uploads = [assets.Upload(a.source, a.key, a.sha256) for a in pipeline.assets]
-    sent = assets.put_all(aws.client("s3"), bucket, uploads, out=out)
-    out(f"  {sent} uploaded, {len(uploads) - sent} unchanged")
+    # model.Asset has what an Upload has (source, key, sha256): no copy needed
+    sent = assets.put_all(aws.client("s3"), bucket, pipeline.assets, out=out)
+    out(f"  {sent} uploaded, {len(pipeline.assets) - sent} unchanged")
 
 
 def _upload_data(aws, cf, stack, pipeline, out) -> None:
