@@ -6,3 +6,9 @@ its module name to ``COMMANDS``.
 """
 
 COMMANDS = ("compile", "validate", "graph", "diff", "deploy", "push-image", "run")
+
+
+def add_blueprint(parser) -> None:
+    """The BLUEPRINT argument and ``--name``, as every command that reads a blueprint takes them."""
+    parser.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
+    parser.add_argument("--name", help="which blueprint, when the module defines several")

@@ -6,7 +6,8 @@ HELP = "create or update the pipeline's stack, upload its assets and data"
 
 
 def add_arguments(parser) -> None:
-    from ..deploy.command import add_aws, add_blueprint
+    from ..deploy.command import add_aws
+    from . import add_blueprint
 
     add_blueprint(parser)
     add_aws(parser)

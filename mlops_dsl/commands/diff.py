@@ -6,7 +6,8 @@ HELP = "preview a deploy: resources and workflow states that would change"
 
 
 def add_arguments(parser) -> None:
-    from ..deploy.command import add_aws, add_blueprint
+    from ..deploy.command import add_aws
+    from . import add_blueprint
 
     add_blueprint(parser)
     add_aws(parser)

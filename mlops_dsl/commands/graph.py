@@ -5,8 +5,9 @@ HELP = "draw the workflow (Mermaid or Graphviz DOT)"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
-    parser.add_argument("--name", help="which blueprint, when the module defines several")
+    from . import add_blueprint
+
+    add_blueprint(parser)
     parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid",
                         help="mermaid (renders on GitHub; default) or dot (Graphviz)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")

@@ -6,7 +6,8 @@ HELP = "build the bring-your-own model image and push it to the stack's ECR repo
 
 
 def add_arguments(parser) -> None:
-    from ..deploy.command import add_aws, add_blueprint
+    from ..deploy.command import add_aws
+    from . import add_blueprint
 
     add_blueprint(parser)
     add_aws(parser)

@@ -7,7 +7,8 @@ HELP = "start a run of the pipeline (deployed, or on this machine with --local)"
 
 
 def add_arguments(parser) -> None:
-    from ..deploy.command import add_aws, add_blueprint
+    from ..deploy.command import add_aws
+    from . import add_blueprint
 
     add_blueprint(parser)
     add_aws(parser, stack_required=False)

@@ -5,8 +5,9 @@ HELP = "run every check and write nothing"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
-    parser.add_argument("--name", help="which blueprint, when the module defines several")
+    from . import add_blueprint
+
+    add_blueprint(parser)
 
 
 def run(args) -> int:

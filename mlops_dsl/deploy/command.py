@@ -1,13 +1,8 @@
-"""What the AWS commands share: their common arguments, and compile + connect in one step.
+"""What the AWS commands share: their AWS arguments, and compile + connect in one step.
 
 Imported by the command modules' ``add_arguments``; imports nothing heavy at module level.
 """
 from __future__ import annotations
-
-
-def add_blueprint(parser) -> None:
-    parser.add_argument("blueprint", metavar="BLUEPRINT", help="a .py module or a .json config")
-    parser.add_argument("--name", help="which blueprint, when the module defines several")
 
 
 def add_aws(parser, *, stack_required: bool = True) -> None:
