@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .asl import transitions
+
 START, END = "__start", "__end"
 OPERATORS = {
     "Equals": "==", "GreaterThan": ">", "GreaterThanEquals": ">=", "LessThan": "<",
@@ -113,15 +115,17 @@ class _Builder:
         return ids[definition["StartAt"]], enders
 
     def state_edges(self, state: dict, source: str, ids: dict[str, str]) -> None:
-        if state.get("Next"):
-            self.edges.append(Edge(source, ids[state["Next"]]))
-        for rule in state.get("Choices", ()):
-            self.edges.append(Edge(source, ids[rule["Next"]], rule_text(rule, self.aliases)))
-        if state.get("Default"):
-            self.edges.append(Edge(source, ids[state["Default"]], "default"))
-        for catcher in state.get("Catch", ()):
-            errors = ", ".join(catcher.get("ErrorEquals", ()))
-            self.edges.append(Edge(source, ids[catcher["Next"]], f"catch {errors}", dashed=True))
+        for move in transitions(state):
+            if not move.target:
+                continue
+            if move.rule is not None:
+                self.edges.append(Edge(source, ids[move.target], rule_text(move.rule, self.aliases)))
+            elif move.catch is not None:
+                errors = ", ".join(move.catch.get("ErrorEquals", ()))
+                self.edges.append(Edge(source, ids[move.target], f"catch {errors}", dashed=True))
+            else:
+                label = "default" if move.field == "Default" else ""
+                self.edges.append(Edge(source, ids[move.target], label))
 
 
 def _reach_order(definition: dict) -> list[str]:
@@ -134,9 +138,7 @@ def _reach_order(definition: dict) -> list[str]:
             continue
         order.append(name)
         state = states[name]
-        queue += [rule["Next"] for rule in state.get("Choices", ())]
-        queue += [state[k] for k in ("Next", "Default") if state.get(k)]
-        queue += [c["Next"] for c in state.get("Catch", ())]
+        queue += [move.target for move in transitions(state) if move.target]
     return order + sorted(set(states) - set(order))
 
 

@@ -181,3 +181,16 @@ def test_overlong_state_name_is_reported():
 ])
 def test_expressions(expression, problem):
     assert expression_problem(expression) == problem
+
+
+def test_transitions_of_a_state_in_one_order():
+    from mlops_dsl.asl import transitions
+
+    state = {"Type": "Choice", "Default": "D",
+             "Choices": [{"Variable": "$.x", "BooleanEquals": True, "Next": "A"}],
+             "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}]}
+    assert [(t.field, t.target) for t in transitions(state)] == [
+        ("Choices/0/Next", "A"), ("Default", "D"), ("Catch/0/Next", "F")]
+    assert transitions(state)[0].rule["Variable"] == "$.x"
+    assert transitions(state)[2].catch["ErrorEquals"] == ["States.ALL"]
+    assert [t.field for t in transitions({"Type": "Pass", "Next": "B"})] == ["Next"]

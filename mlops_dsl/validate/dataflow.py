@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ..asl import transitions
 from ..emit import names as n
 from ..errors import Location, Problem
 from .service_params import _label, operation_name, parse_resource, service_model
@@ -295,10 +296,7 @@ def _order(states: dict, start) -> tuple[list[str], dict[str, list[tuple[str, di
     """States in execution order (back edges of loops ignored) and each state's entries."""
     edges: dict[str, list[tuple[str, dict | None]]] = {}
     for name, state in states.items():
-        out = [(state.get("Next"), None), (state.get("Default"), None)]
-        out += [(choice.get("Next"), None) for choice in state.get("Choices", [])]
-        out += [(catch.get("Next"), catch) for catch in state.get("Catch", [])]
-        edges[name] = [(target, catch) for target, catch in out if target in states]
+        edges[name] = [(t.target, t.catch) for t in transitions(state) if t.target in states]
     order, seen, active, back = [], set(), set(), set()
 
     def visit(name):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..asl import transitions
 from ..errors import Location, Problem
 
 PATH = re.compile(r"^\$\$?(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^']+'\]|\[\*\])*$")
@@ -96,16 +97,9 @@ def check_workflow(definition: dict, file: str = "statemachine.asl.json") -> lis
         if len(name) > MAX_STATE_NAME:
             add("MLD307", base, name, f"state name has {len(name)} characters; the limit is "
                 f"{MAX_STATE_NAME}")
-        targets = []
-        if "Next" in state:
-            targets.append(("Next", state["Next"]))
-        if "Default" in state:
-            targets.append(("Default", state["Default"]))
         for index, choice in enumerate(state.get("Choices", [])):
-            targets.append((f"Choices/{index}/Next", choice.get("Next")))
             _check_choice(choice, f"{base}/Choices/{index}", name, add)
-        for index, catch in enumerate(state.get("Catch", [])):
-            targets.append((f"Catch/{index}/Next", catch.get("Next")))
+        targets = [(t.field, t.target) for t in transitions(state)]
         for field, target in targets:
             if target not in states:
                 add("MLD301", f"{base}/{field}", name, f"{field.split('/')[-1]} target {target!r} "
