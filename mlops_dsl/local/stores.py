@@ -25,8 +25,14 @@ class Stores:
         self.buckets = dict(buckets)
 
     def create(self) -> None:
+        """Create every store in the client's region. S3 refuses a CreateBucket outside
+        us-east-1 that names no LocationConstraint (IllegalLocationConstraintException), and one
+        inside us-east-1 that names it; see the CreateBucket API reference."""
+        region = self.s3.meta.region_name
+        placement = ({} if region in (None, "us-east-1") else
+                     {"CreateBucketConfiguration": {"LocationConstraint": region}})
         for bucket in self.buckets.values():
-            self.s3.create_bucket(Bucket=bucket)
+            self.s3.create_bucket(Bucket=bucket, **placement)
 
     def put_file(self, bucket: str, key: str, path: Path) -> None:
         self.s3.put_object(Bucket=bucket, Key=key, Body=Path(path).read_bytes())

@@ -152,3 +152,15 @@ def test_a_builtin_image_is_refused_before_anything_runs(tmp_path, module):
         run_local(args)
     assert not any(tmp_path.iterdir())
     assert (ROOT / "container" / "xgboost" / "train").is_file()
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "ap-southeast-2"])
+def test_a_run_outside_us_east_1_creates_its_stores_in_that_region(tmp_path, progress, region):
+    """S3 refuses CreateBucket outside us-east-1 without a LocationConstraint; a local run in
+    the docs' own eu-west-1 used to stop there."""
+    from mlops_dsl import Environment
+
+    blueprint = small(sample()).with_(environment=Environment(region=region))
+    result = run(blueprint, tmp_path, progress)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert (result.run_dir / "output" / "predictions").is_dir()
