@@ -200,10 +200,8 @@ def states_role(pipeline: Pipeline) -> Role:
         # ListTags: AWS's policy for the .sync SageMaker integrations includes it.
         _statement(["sagemaker:ListTags"], [Sub(f"{SAGEMAKER_ARN}:hyper-parameter-tuning-job/{job}*")]),
         _statement(["sagemaker:DescribeTrainingJob"], [Sub(f"{SAGEMAKER_ARN}:training-job/{job}*")]),
-        _statement(["sagemaker:AddTags", "sagemaker:CreateModel"], [Sub(f"{SAGEMAKER_ARN}:model/{job}*")]),
         _statement(["s3:PutObject"], [bucket_arn(n.sub(n.METADATA), METADATA_PREFIX + "*")]),
-        _statement(["iam:PassRole"], [GetAtt(n.SAGEMAKER_ROLE, "Arn")],
-                   {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+        _statement(["sagemaker:AddTags", "sagemaker:CreateModel"], [Sub(f"{SAGEMAKER_ARN}:model/{job}*")]),
     ]
     rules = ["StepFunctionsGetEventsForSageMakerTuningJobsRule"]
     if pipeline.is_endpoint:
@@ -227,6 +225,9 @@ def states_role(pipeline: Pipeline) -> Role:
             _statement(["s3:PutObject"], [bucket_arn(n.sub(n.OUTPUT), PREDICTIONS_PREFIX + "*")]),
             _statement(["glue:StartCrawler"], [Sub(f"{GLUE_ARN}:crawler/{pipeline.crawler_name}")]),
         ]
+    # Statements in the order the workflow first needs them; the roles it passes come after.
+    statements.append(_statement(["iam:PassRole"], [GetAtt(n.SAGEMAKER_ROLE, "Arn")],
+                                 {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}))
     # .sync SageMaker integrations watch jobs through these Step Functions-managed EventBridge rules.
     statements.append(_statement(["events:DescribeRule", "events:PutRule", "events:PutTargets"],
                                  [Sub(f"{ARN}:events:{n.REGION}:{n.ACCOUNT}:rule/{rule}") for rule in rules]))
