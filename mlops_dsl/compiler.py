@@ -24,8 +24,13 @@ class Compiled:
     pipeline: Pipeline
     files: dict[str, bytes]
     template: dict
-    definition: dict
+    workflow: object  # emit.workflow.Workflow: the definition, its tasks, their origins
     notes: tuple[str, ...] = field(default=())
+    blueprint: Blueprint | None = field(default=None, compare=False)  # what was compiled
+
+    @property
+    def definition(self) -> dict:
+        return self.workflow.definition
 
     @property
     def resource_count(self) -> int:
@@ -49,24 +54,25 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     raise_if_any(problems)
 
     from .emit.template import build_template
-    from .emit.workflow import workflow_definition
+    from .emit.workflow import build_workflow
     from .validate.dataflow import check_dataflow
     from .validate.service_params import check_service_parameters
     from .validate.template import check_template
     from .validate.workflow import check_workflow
 
-    definition = workflow_definition(pipeline)
+    workflow = build_workflow(pipeline)
+    definition = workflow.definition
     problems = [*check_workflow(definition, WORKFLOW),
-                *check_service_parameters(definition, WORKFLOW, pipeline),
+                *check_service_parameters(definition, WORKFLOW, workflow.origins),
                 *check_dataflow(definition, WORKFLOW)]
-    template = build_template(pipeline, definition).to_dict()
+    template = build_template(pipeline, workflow).to_dict()
     body = canonical_json(template, indent=TEMPLATE_INDENT)
     template_problems, notes = check_template(template, body, TEMPLATE)
     raise_if_any([*problems, *template_problems])
     files = {TEMPLATE: body, WORKFLOW: canonical_json(definition)}
     for asset in pipeline.assets:
         files[asset.key] = asset.data
-    return Compiled(pipeline, files, template, definition, tuple(notes))
+    return Compiled(pipeline, files, template, workflow, tuple(notes), blueprint=bp)
 
 
 def compile_file(path, *, name: str | None = None) -> Compiled:

@@ -74,7 +74,7 @@ def test_defaults_are_the_seeds(folder):
 
 def test_minimal_config_compiles_with_relative_paths(folder):
     result = compile_blueprint(load_config(write(folder, minimal())))
-    assert result.pipeline.script.source == folder / "scripts" / "transform.py"
+    assert result.pipeline.transform.script.source == folder / "scripts" / "transform.py"
 
 
 def test_absolute_paths_are_accepted(folder, tmp_path_factory):
@@ -83,7 +83,7 @@ def test_absolute_paths_are_accepted(folder, tmp_path_factory):
                      byo_model_image_source_path=str(folder / "image"))
     path = elsewhere / "c.json"
     path.write_text(json.dumps(config))
-    assert compile_blueprint(load_config(path)).pipeline.image_source == folder / "image"
+    assert compile_blueprint(load_config(path)).pipeline.byo_image.source == folder / "image"
 
 
 def test_typo_gets_the_closest_name(folder):

@@ -18,8 +18,8 @@ def _task(resource: str, parameters: dict) -> dict:
                                              "Parameters": parameters, "End": True}}}
 
 
-def _messages(definition, pipeline=None) -> list[str]:
-    return [str(p) for p in check_service_parameters(definition, "statemachine.asl.json", pipeline)]
+def _messages(definition, origins=None) -> list[str]:
+    return [str(p) for p in check_service_parameters(definition, "statemachine.asl.json", origins)]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_operation_names_follow_botocore():
 def test_every_sample_passes():
     for path in sorted(BLUEPRINTS.glob("*.py")):
         compiled = compile_file(path)
-        assert _messages(compiled.definition, compiled.pipeline) == [], path.name
+        assert _messages(compiled.definition, compiled.workflow.origins) == [], path.name
 
 
 def test_unknown_integration_MLD310():
@@ -127,8 +127,8 @@ def test_problem_points_at_the_blueprint_field(endpoint):
     definition = copy.deepcopy(endpoint.definition)
     variant = definition["States"]["Create endpoint config"]["Parameters"]["ProductionVariants"][0]
     variant["InstanceType"] = "ml.m5.larg"
-    where = endpoint.pipeline.blueprint.deployment.where
-    [message] = _messages(definition, endpoint.pipeline)
+    where = endpoint.blueprint.deployment.where
+    [message] = _messages(definition, endpoint.workflow.origins)
     assert message.startswith(f"{where}: Endpoint.instance_type: state 'Create endpoint config' "
                               "ProductionVariants.0.InstanceType: 'ml.m5.larg' is not allowed; ")
     assert message.endswith("(SageMaker CreateEndpointConfig); in statemachine.asl.json#/States/"

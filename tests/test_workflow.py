@@ -194,3 +194,29 @@ def test_transitions_of_a_state_in_one_order():
     assert transitions(state)[0].rule["Variable"] == "$.x"
     assert transitions(state)[2].catch["ErrorEquals"] == ["States.ALL"]
     assert [t.field for t in transitions({"Type": "Pass", "Next": "B"})] == ["Next"]
+
+
+def test_the_state_machine_role_is_the_union_of_its_tasks_grants():
+    """Grants of one kind of task with the same actions join their resources; grants on the
+    same resources join their actions; nothing else is merged, and order is first use."""
+    from mlops_dsl.emit.iam import task_grants
+    from mlops_dsl.emit.tasks import awslambda, s3, sagemaker
+
+    tasks = [awslambda.Invoke("A", function="F1", function_name="p-a", payload={}),
+             s3.PutObject("B", bucket="b", prefix="logs/", parameters={}),
+             sagemaker.CreateEndpoint("C", {}, prefix="j", endpoint="E"),
+             awslambda.Invoke("D", function="F2", function_name="p-d", payload={}),
+             sagemaker.UpdateEndpoint("E", {}, prefix="j", endpoint="E"),
+             s3.CopyObject("F", bucket="b", source_prefix="raw/", target_prefix="out/",
+                           parameters={}),
+             s3.DeleteObject("G", bucket="b", prefix="raw/", parameters={})]
+    grants = task_grants(tasks)
+    shown = [(g.actions, tuple(r.rsplit(":", 1)[-1] for r in g.resources)) for g in grants]
+    assert shown == [
+        (("lambda:InvokeFunction",), ("p-a", "p-d")),
+        (("s3:PutObject",), ("b/logs/*",)),
+        (("sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"),
+         ("endpoint/e", "endpoint-config/j*")),
+        (("s3:DeleteObject", "s3:GetObject"), ("b/raw/*",)),
+        (("s3:PutObject",), ("b/out/*",)),  # a put of another task is not merged into B's
+    ]

@@ -44,8 +44,9 @@ def _push(args) -> int:
             uri = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]["repositoryUri"]
         except Exception as error:  # noqa: BLE001
             raise translate(error, f"looking up ECR repository {name}") from None
-    print(f"building {pipeline.byo_image.name}:{pipeline.byo_image.tag} from {pipeline.image_source}")
-    remote = image.push(ecr, source=pipeline.image_source, local_name=pipeline.byo_image.name,
-                        tag=pipeline.byo_image.tag, repository_uri=uri, docker=docker)
+    byo = pipeline.byo_image
+    print(f"building {byo.name}:{byo.tag} from {byo.source}")
+    remote = image.push(ecr, source=byo.source, local_name=byo.name,
+                        tag=byo.tag, repository_uri=uri, docker=docker)
     print(f"pushed {remote}")
     return 0

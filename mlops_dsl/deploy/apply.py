@@ -142,8 +142,9 @@ def _upload_assets(aws, cf, stack, pipeline, out) -> None:
 
 
 def _upload_data(aws, cf, stack, pipeline, out) -> None:
-    wanted = [(path, key) for path, key in ((pipeline.score_data, pipeline.score_key),
-                                            (pipeline.train_data, pipeline.train_key)) if path]
+    data = pipeline.data
+    wanted = [(path, key) for path, key in ((data.score, data.score_key),
+                                            (data.train, data.train_key)) if path]
     if not wanted:
         return
     bucket = pipeline.existing_feature_store or stacks.physical_id(
@@ -153,9 +154,9 @@ def _upload_data(aws, cf, stack, pipeline, out) -> None:
     started = False
     for path, key in wanted:
         sent = assets.put(s3, bucket, assets.Upload.of(path, key), out=out)
-        started = started or (sent and key == pipeline.train_key)
+        started = started or (sent and key == data.train_key)
     if started:
-        out(f"the training data was uploaded: EventBridge starts a run of {pipeline.state_machine_name} "
+        out(f"the training data was uploaded: EventBridge starts a run of {pipeline.names.state_machine} "
             f"now; watch it in the Step Functions console")
     else:
         out("the data is unchanged, so no run was started (start one with "

@@ -98,5 +98,5 @@ def for_pipeline(pipeline, args, *, check_credentials: bool = True) -> Aws:
     """The session a command uses for one compiled pipeline and its CLI arguments."""
     return connect(profile=getattr(args, "profile", None), region=getattr(args, "region", None),
                    fallback_region=pipeline.region,
-                   credentials_file=pipeline.blueprint.credentials_file,
+                   credentials_file=pipeline.credentials_file,
                    check_credentials=check_credentials)

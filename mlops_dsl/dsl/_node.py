@@ -138,6 +138,14 @@ class Node:
         """Where one field was given: a JSON config knows each key's pointer, Python its line."""
         return getattr(self, "_field_where", {}).get(field, self.where)
 
+    def field_name(self, field: str) -> str:
+        """How a field is named in messages: the config key for a JSON config (``script_path``),
+        the class and field for Python (``GlueTransform.script``)."""
+        where = self.where_of(field)
+        if where.pointer:
+            return where.pointer.lstrip("/").replace("/", ".")
+        return f"{type(self).__name__}.{field}"
+
     def with_(self, **overrides):
         """A copy with some fields replaced: how dev/prod variants are derived from one blueprint."""
         try:

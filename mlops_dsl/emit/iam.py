@@ -2,30 +2,28 @@
 
 The reference module shares one role across Step Functions, Lambda and SageMaker and grants ``*``.
 Here every statement names this stack's buckets (by key prefix where the workflow uses one), jobs,
-functions and state machine. Where AWS has no resource-level permission for an action, the
-statement uses ``*`` and says why next to it.
+functions and state machine. The state machine's role is the union of its tasks' grants
+(``emit.tasks``): each task says what calling it needs. Where AWS has no resource-level permission
+for an action, the statement uses ``*`` and says why next to it.
 """
 from __future__ import annotations
 
 from troposphere import GetAtt, Ref, Sub
 from troposphere.iam import Policy, Role
 
-from ..model import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, METADATA_PREFIX, MODEL_PREFIX,
-                     PREDICTIONS_PREFIX, TRANSFORM_PREFIX, Pipeline)
+from ..model import Pipeline
+from ..model.layout import (ASSETS_PREFIX, EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MODEL_PREFIX,
+                            PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
+from . import arns
 from . import names as n
+from .tasks import Grant, Integration
 
-ARN = f"arn:{n.PARTITION}"
-SAGEMAKER_ARN = f"{ARN}:sagemaker:{n.REGION}:{n.ACCOUNT}"
-GLUE_ARN = f"{ARN}:glue:{n.REGION}:{n.ACCOUNT}"
-LOGS_ARN = f"{ARN}:logs:{n.REGION}:{n.ACCOUNT}:log-group"
-EC2_ARN = f"{ARN}:ec2:{n.REGION}:{n.ACCOUNT}"
 KMS_USE = ["kms:Decrypt", "kms:GenerateDataKey"]  # read and write objects under SSE-KMS
 
 
 def bucket_arn(bucket: str, path: str | None = None) -> Sub:
     """ARN of a bucket (``path`` None) or of objects under ``path`` (e.g. ``models/*``)."""
-    suffix = "" if path is None else "/" + path
-    return Sub(f"{ARN}:s3:::{bucket}{suffix}")
+    return Sub(arns.bucket(bucket, path))
 
 
 def _one_or_list(items: list):
@@ -57,9 +55,9 @@ def _role(logical_id: str, service: str, statements: list[dict], pipeline: Pipel
 def _network_interfaces(pipeline: Pipeline, manage: list[str], describe: list[str]) -> list[dict]:
     """A VPC service's grants: create network interfaces only in this stack's security group and
     subnets, ``manage`` them, and ``describe`` what EC2 describes only on ``*``."""
-    interfaces = Sub(f"{EC2_ARN}:network-interface/*")
-    placement = [Sub(f"{EC2_ARN}:security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}"),
-                 *[Sub(f"{EC2_ARN}:subnet/{subnet}") for subnet in pipeline.private_subnets]]
+    interfaces = Sub(arns.ec2("network-interface/*"))
+    placement = [Sub(arns.ec2(f"security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}")),
+                 *[Sub(arns.ec2(f"subnet/{subnet}")) for subnet in pipeline.private_subnets]]
     return [
         _statement(["ec2:CreateNetworkInterface"], [interfaces, *placement]),
         _statement(manage, [interfaces]),
@@ -74,33 +72,18 @@ def _kms(pipeline: Pipeline, actions=KMS_USE) -> list[dict]:
     return [_statement(actions, [key])] if key else []
 
 
-def log_group_name(pipeline: Pipeline) -> str:
-    """The pipeline's one log group (mirrors emit.template.log_group_name; no import cycle)."""
-    return f"/aws/vendedlogs/states/{pipeline.state_machine_name}"
-
-
-def function_name(pipeline: Pipeline, purpose: str) -> str:
-    """Explicit Lambda names, so log groups and grants can name them without a dependency cycle."""
-    return f"{pipeline.name_prefix}-{purpose}"
-
-
-def _job_prefix(pipeline: Pipeline) -> str:
-    # SageMaker ARNs hold names in lower case; every job and model name starts with job_name.
-    return pipeline.job_name.lower()
-
-
 def glue_role(pipeline: Pipeline) -> Role:
     """Runs the transform job (reads the feature store, writes extracts) and the output crawler."""
     fs = n.feature_store_name(pipeline)
     # ListBucket lets the transform tell a missing input (NoSuchKey) from a denied one.
     statements = [
         _statement(["s3:GetObject"], [bucket_arn(fs, "data/*"),
-                                      bucket_arn(n.sub(n.SOURCE_REPOSITORY), "assets/*")]),
+                                      bucket_arn(n.sub(n.SOURCE_REPOSITORY), ASSETS_PREFIX + "*")]),
         _statement(["s3:ListBucket"], [bucket_arn(fs)]),
         _statement(["s3:PutObject"], [bucket_arn(n.sub(n.EXTRACTS), "*")]),
     ]
     if not pipeline.is_endpoint:  # the output crawler exists for batch transform only
-        database = pipeline.database_name
+        database = pipeline.names.database
         statements += [
             _statement(["s3:ListBucket"], [bucket_arn(n.sub(n.OUTPUT))]),
             _statement(["s3:GetObject"], [bucket_arn(n.sub(n.OUTPUT), PREDICTIONS_PREFIX + "*")]),
@@ -108,14 +91,14 @@ def glue_role(pipeline: Pipeline) -> Role:
                         "glue:CreatePartition", "glue:CreateTable", "glue:GetDatabase",
                         "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables",
                         "glue:UpdatePartition", "glue:UpdateTable"],
-                       [Sub(f"{GLUE_ARN}:catalog"), Sub(f"{GLUE_ARN}:database/{database}"),
-                        Sub(f"{GLUE_ARN}:table/{database}/*")]),
+                       [Sub(arns.glue("catalog", "")), Sub(arns.glue("database", database)),
+                        Sub(arns.glue("table", f"{database}/*"))]),
         ]
     statements += [
         # With a security configuration Glue logs to /aws-glue/jobs/<configuration>-role/...
         _statement(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
                    + (["logs:AssociateKmsKey"] if pipeline.kms_key_arn else []),
-                   [Sub(f"{LOGS_ARN}:/aws-glue/*")]),
+                   [Sub(arns.log_group("/aws-glue/*"))]),
         *_kms(pipeline),
     ]
     return _role(n.GLUE_ROLE, "glue.amazonaws.com", statements, pipeline,
@@ -134,7 +117,7 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
                    [bucket_arn(n.sub(n.MODEL_STORE), MODEL_PREFIX + "*"),
                     *([bucket_arn(n.sub(n.OUTPUT), TRANSFORM_PREFIX + "*")] if batch else [])]),
         _statement(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
-                    "logs:PutLogEvents"], [Sub(f"{LOGS_ARN}:/aws/sagemaker/*")]),
+                    "logs:PutLogEvents"], [Sub(arns.log_group("/aws/sagemaker/*"))]),
         # cloudwatch:PutMetricData has no resource-level permissions; limited by namespace instead.
         _statement(["cloudwatch:PutMetricData"], ["*"],
                    {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
@@ -144,7 +127,7 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
         statements += [
             _statement(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
                         "ecr:GetDownloadUrlForLayer"],
-                       [Sub(f"{ARN}:ecr:{n.REGION}:{n.ACCOUNT}:repository/{pipeline.byo_image.name}")]),
+                       [Sub(arns.ecr_repository(pipeline.names.image_repository))]),
             # ecr:GetAuthorizationToken is account-wide by design: it has no resource ARN.
             _statement(["ecr:GetAuthorizationToken"], ["*"]),
         ]
@@ -164,7 +147,7 @@ def lambda_role(pipeline: Pipeline) -> Role:
     statements = []
     if pipeline.is_endpoint:
         statements.append(_statement(["sagemaker:DescribeEndpoint"], [
-            Sub(f"{SAGEMAKER_ARN}:endpoint/{pipeline.deployment.name.lower()}")]))
+            Sub(arns.sagemaker("endpoint", pipeline.deployment.name.lower()))]))
     if pipeline.private_subnets:
         # VPC functions: Lambda creates and removes their network interfaces as this role.
         # DescribeSubnets is in AWSLambdaVPCAccessExecutionRole (v3) besides the five actions
@@ -175,62 +158,57 @@ def lambda_role(pipeline: Pipeline) -> Role:
             ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"])
     # The handlers log to the pipeline's one log group (Lambda LoggingConfig), which the stack creates.
     statements.append(_statement(["logs:CreateLogStream", "logs:PutLogEvents"],
-                                 [Sub(f"{LOGS_ARN}:{log_group_name(pipeline)}:*")]))
+                                 [Sub(arns.log_group(pipeline.names.log_group) + ":*")]))
     return _role(n.LAMBDA_ROLE, "lambda.amazonaws.com", statements, pipeline,
                  "Workflow Lambda handlers")
 
 
-def states_role(pipeline: Pipeline) -> Role:
+def task_grants(tasks: list[Integration]) -> list[Grant]:
+    """The union of the tasks' grants, in the order the workflow first needs them.
+
+    Two merges keep the policy short without widening it: grants of one kind of task with the same
+    actions join their resources (the two Lambda handlers), and grants on the same resources join
+    their actions (create and update of one endpoint; copy and delete of the raw batch output).
+    """
+    merged: list[Grant] = []
+    by_api: dict[tuple, int] = {}
+    by_resources: dict[tuple, int] = {}
+    for task in tasks:
+        for grant in task.grants():
+            condition = repr(grant.condition)
+            api_key = (task.API, tuple(sorted(grant.actions)), condition)
+            resources_key = (grant.resources, condition)
+            if api_key in by_api:
+                index = by_api[api_key]
+                old = merged[index]
+                resources = old.resources + tuple(r for r in grant.resources if r not in old.resources)
+                merged[index] = Grant(old.actions, resources, old.condition)
+            elif resources_key in by_resources:
+                index = by_resources[resources_key]
+                old = merged[index]
+                merged[index] = Grant(tuple(sorted(set(old.actions) | set(grant.actions))),
+                                      old.resources, old.condition)
+            else:
+                index = len(merged)
+                merged.append(grant)
+            by_api[api_key] = index
+            by_resources[(merged[index].resources, condition)] = index
+    return merged
+
+
+def states_role(pipeline: Pipeline, tasks: list[Integration]) -> Role:
     """The state machine: exactly the integrations its states call."""
-    job = _job_prefix(pipeline)
-    functions = [Sub(f"{ARN}:lambda:{n.REGION}:{n.ACCOUNT}:function:{function_name(pipeline, 'job-name')}")]
-    if pipeline.is_endpoint:
-        functions.append(Sub(f"{ARN}:lambda:{n.REGION}:{n.ACCOUNT}:function:"
-                             f"{function_name(pipeline, 'endpoint-check')}"))
-    statements = [
-        _statement(["glue:BatchStopJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:StartJobRun"],
-                   [Sub(f"{GLUE_ARN}:job/{pipeline.glue_job_name}")]),
-        _statement(["lambda:InvokeFunction"], functions),
-        _statement(["sagemaker:AddTags", "sagemaker:CreateHyperParameterTuningJob",
-                    "sagemaker:DescribeHyperParameterTuningJob",
-                    "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
-                    "sagemaker:StopHyperParameterTuningJob"],
-                   [Sub(f"{SAGEMAKER_ARN}:hyper-parameter-tuning-job/{job}*"),
-                    Sub(f"{SAGEMAKER_ARN}:training-job/{job}*")]),
-        # ListTags: AWS's policy for the .sync SageMaker integrations includes it.
-        _statement(["sagemaker:ListTags"], [Sub(f"{SAGEMAKER_ARN}:hyper-parameter-tuning-job/{job}*")]),
-        _statement(["sagemaker:DescribeTrainingJob"], [Sub(f"{SAGEMAKER_ARN}:training-job/{job}*")]),
-        _statement(["s3:PutObject"], [bucket_arn(n.sub(n.METADATA), METADATA_PREFIX + "*")]),
-        _statement(["sagemaker:AddTags", "sagemaker:CreateModel"], [Sub(f"{SAGEMAKER_ARN}:model/{job}*")]),
-    ]
-    rules = ["StepFunctionsGetEventsForSageMakerTuningJobsRule"]
-    if pipeline.is_endpoint:
-        name = pipeline.deployment.name.lower()
-        configs = Sub(f"{SAGEMAKER_ARN}:endpoint-config/{job}*")
-        statements += [
-            _statement(["sagemaker:AddTags", "sagemaker:CreateEndpointConfig"], [configs]),
-            # CreateEndpoint and UpdateEndpoint authorize on the endpoint and on its config.
-            _statement(["sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
-                       [Sub(f"{SAGEMAKER_ARN}:endpoint/{name}"), configs]),
-        ]
-    else:
-        rules.append("StepFunctionsGetEventsForSageMakerTransformJobsRule")
-        statements += [
-            _statement(["sagemaker:AddTags", "sagemaker:CreateTransformJob",
-                        "sagemaker:DescribeTransformJob", "sagemaker:ListTags",
-                        "sagemaker:StopTransformJob"],
-                       [Sub(f"{SAGEMAKER_ARN}:transform-job/{job}*")]),
-            _statement(["s3:DeleteObject", "s3:GetObject"],
-                       [bucket_arn(n.sub(n.OUTPUT), TRANSFORM_PREFIX + "*")]),
-            _statement(["s3:PutObject"], [bucket_arn(n.sub(n.OUTPUT), PREDICTIONS_PREFIX + "*")]),
-            _statement(["glue:StartCrawler"], [Sub(f"{GLUE_ARN}:crawler/{pipeline.crawler_name}")]),
-        ]
-    # Statements in the order the workflow first needs them; the roles it passes come after.
-    statements.append(_statement(["iam:PassRole"], [GetAtt(n.SAGEMAKER_ROLE, "Arn")],
-                                 {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}))
-    # .sync SageMaker integrations watch jobs through these Step Functions-managed EventBridge rules.
-    statements.append(_statement(["events:DescribeRule", "events:PutRule", "events:PutTargets"],
-                                 [Sub(f"{ARN}:events:{n.REGION}:{n.ACCOUNT}:rule/{rule}") for rule in rules]))
+    statements = [_statement(g.actions, [Sub(r) for r in g.resources], g.condition)
+                  for g in task_grants(tasks)]
+    passed = sorted({role for task in tasks for role in task.PASSES})
+    for logical_id, service in passed:
+        statements.append(_statement(["iam:PassRole"], [GetAtt(logical_id, "Arn")],
+                                     {"StringEquals": {"iam:PassedToService": service}}))
+    rules = list(dict.fromkeys(rule for task in tasks for rule in task.RULES))
+    if rules:
+        # .sync SageMaker integrations watch jobs through these Step Functions-managed rules.
+        statements.append(_statement(["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+                                     [Sub(arns.events_rule(rule)) for rule in rules]))
     # X-Ray tracing of the state machine: X-Ray actions have no resource-level permissions.
     statements.append(_statement(["xray:GetSamplingRules", "xray:GetSamplingTargets",
                                   "xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"]))
@@ -251,7 +229,7 @@ def trigger_role(pipeline: Pipeline) -> Role:
                  "Starts the pipeline when training data lands")
 
 
-def roles(pipeline: Pipeline) -> list[Role]:
+def roles(pipeline: Pipeline, tasks: list[Integration]) -> list[Role]:
     """Every role of the stack."""
     return [glue_role(pipeline), sagemaker_role(pipeline), lambda_role(pipeline),
-            states_role(pipeline), trigger_role(pipeline)]
+            states_role(pipeline, tasks), trigger_role(pipeline)]

@@ -41,9 +41,12 @@ from troposphere.s3 import LifecycleRule
 from troposphere.stepfunctions import (CloudWatchLogsLogGroup, LogDestination, LoggingConfiguration,
                                        StateMachine, TracingConfiguration)
 
-from ..model import PREDICTIONS_PREFIX, TRAIN_PREFIX, Pipeline
+from ..model import Pipeline
+from ..model.layout import PREDICTIONS_PREFIX, TRAIN_PREFIX
+from ..model.names import ENDPOINT_CHECK_FUNCTION, JOB_NAME_FUNCTION
 from . import handlers, iam
 from . import names as n
+from .workflow import Workflow
 
 LOG_RETENTION_DAYS = 90
 NONCURRENT_VERSION_DAYS = 30  # old object versions kept this long, then expired
@@ -131,19 +134,20 @@ def _bucket(pipeline: Pipeline, logical_id: str) -> list:
 
 
 def _glue(pipeline: Pipeline) -> list:
-    script = Sub(f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{pipeline.script.key}")
+    transform = pipeline.transform
+    script = Sub(f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{transform.script.key}")
     arguments = {"--job-language": "python"}
-    if pipeline.wheels:
+    if transform.wheels:
         arguments["--extra-py-files"] = Sub(",".join(
-            f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{wheel.key}" for wheel in pipeline.wheels))
-    if pipeline.glue_command == "pythonshell":
+            f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{wheel.key}" for wheel in transform.wheels))
+    if not transform.is_spark:
         command = JobCommand(Name="pythonshell", PythonVersion="3.9", ScriptLocation=script)
         sizing = {"GlueVersion": "3.0", "MaxCapacity": 0.0625}
         arguments["library-set"] = "analytics"  # pandas and boto3 preinstalled in Python shell 3.9
     else:
         command = JobCommand(Name="glueetl", PythonVersion="3", ScriptLocation=script)
         sizing = {"GlueVersion": "4.0", "WorkerType": "G.1X", "NumberOfWorkers": 2}
-    job = Job(n.GLUE_JOB, Name=pipeline.glue_job_name, Role=GetAtt(n.GLUE_ROLE, "Arn"),
+    job = Job(n.GLUE_JOB, Name=pipeline.names.glue_job, Role=GetAtt(n.GLUE_ROLE, "Arn"),
               Command=command, DefaultArguments=arguments, Timeout=60,
               ExecutionProperty=ExecutionProperty(MaxConcurrentRuns=1),
               SecurityConfiguration=Ref(GLUE_SECURITY),
@@ -153,9 +157,9 @@ def _glue(pipeline: Pipeline) -> list:
     if not pipeline.is_endpoint:
         resources += [
             Database(n.DATABASE, CatalogId=Ref("AWS::AccountId"),
-                     DatabaseInput=DatabaseInput(Name=pipeline.database_name,
+                     DatabaseInput=DatabaseInput(Name=pipeline.names.database,
                                                  Description="Batch transform output, for Athena")),
-            Crawler(n.CRAWLER, Name=pipeline.crawler_name, Role=GetAtt(n.GLUE_ROLE, "Arn"),
+            Crawler(n.CRAWLER, Name=pipeline.names.crawler, Role=GetAtt(n.GLUE_ROLE, "Arn"),
                     DatabaseName=Ref(n.DATABASE),
                     Targets=Targets(S3Targets=[S3Target(
                         Path=Sub(f"s3://{n.sub(n.OUTPUT)}/{PREDICTIONS_PREFIX}"))]),
@@ -165,10 +169,6 @@ def _glue(pipeline: Pipeline) -> list:
                     Tags=dict(pipeline.tags)),
         ]
     return resources
-
-
-def glue_security_name(pipeline: Pipeline) -> str:
-    return f"{pipeline.name_prefix}-glue"
 
 
 def _glue_security(pipeline: Pipeline) -> SecurityConfiguration:
@@ -189,7 +189,7 @@ def _glue_security(pipeline: Pipeline) -> SecurityConfiguration:
             S3Encryptions=[S3Encryption(S3EncryptionMode="SSE-S3")],
             CloudWatchEncryption=CloudWatchEncryption(CloudWatchEncryptionMode="DISABLED"),
             JobBookmarksEncryption=JobBookmarksEncryption(JobBookmarksEncryptionMode="DISABLED"))
-    return SecurityConfiguration(GLUE_SECURITY, Name=glue_security_name(pipeline),
+    return SecurityConfiguration(GLUE_SECURITY, Name=pipeline.names.glue_security_configuration,
                                  EncryptionConfiguration=config)
 
 
@@ -216,9 +216,9 @@ def inline_code(module: str) -> str:
 
 
 def _functions(pipeline: Pipeline) -> list:
-    wanted = [(n.JOB_NAME_FUNCTION, "job-name", handlers.JOB_NAME, "Unique SageMaker job names")]
+    wanted = [(n.JOB_NAME_FUNCTION, JOB_NAME_FUNCTION, handlers.JOB_NAME, "Unique SageMaker job names")]
     if pipeline.is_endpoint:
-        wanted.append((n.ENDPOINT_CHECK_FUNCTION, "endpoint-check", handlers.ENDPOINT_EXISTS,
+        wanted.append((n.ENDPOINT_CHECK_FUNCTION, ENDPOINT_CHECK_FUNCTION, handlers.ENDPOINT_EXISTS,
                        "Create-or-update decision for the endpoint"))
     # With private subnets the handlers run in them, behind the training security group (HTTPS out).
     vpc = ({"VpcConfig": VPCConfig(SecurityGroupIds=[GetAtt(n.TRAINING_SECURITY_GROUP, "GroupId")],
@@ -226,7 +226,7 @@ def _functions(pipeline: Pipeline) -> list:
            if pipeline.private_subnets else {})
     resources = []
     for logical_id, purpose, module, description in wanted:
-        name = iam.function_name(pipeline, purpose)
+        name = pipeline.names.function(purpose)
         resources.append(Function(
             logical_id, FunctionName=name, Description=description, Runtime="python3.12",
             Handler="index.handler", Role=GetAtt(n.LAMBDA_ROLE, "Arn"), Timeout=30,
@@ -240,17 +240,14 @@ def _functions(pipeline: Pipeline) -> list:
     return resources
 
 
-log_group_name = iam.log_group_name  # the one log group: state machine errors, handlers' logs
-
-
 def _state_machine(pipeline: Pipeline, definition: dict) -> list:
     compact = json.dumps(definition, sort_keys=True, separators=(",", ":"))
     key = kms_key(pipeline)
-    log_group = LogGroup(n.STATE_MACHINE_LOGS, LogGroupName=log_group_name(pipeline),
+    log_group = LogGroup(n.STATE_MACHINE_LOGS, LogGroupName=pipeline.names.log_group,
                          RetentionInDays=LOG_RETENTION_DAYS, DeletionPolicy="Delete",
                          UpdateReplacePolicy="Delete", **({"KmsKeyId": key} if key else {}))
     machine = StateMachine(
-        n.STATE_MACHINE, StateMachineName=pipeline.state_machine_name,
+        n.STATE_MACHINE, StateMachineName=pipeline.names.state_machine,
         RoleArn=GetAtt(n.STATES_ROLE, "Arn"), DefinitionString=Sub(compact),
         LoggingConfiguration=LoggingConfiguration(
             Level="ERROR", IncludeExecutionData=False,
@@ -275,15 +272,16 @@ def _outputs(pipeline: Pipeline) -> list:
                       Value=Ref(logical_id) if logical_id != n.FEATURE_STORE or not
                       pipeline.existing_feature_store else pipeline.existing_feature_store)
                for logical_id in n.BUCKETS]
+    data = pipeline.data
     upload = [f"aws s3 sync assets s3://{n.sub(n.SOURCE_REPOSITORY)}/assets"]
     if not pipeline.is_endpoint:
-        upload.append(f"aws s3 cp {pipeline.score_key.rsplit('/', 1)[-1]} s3://{fs}/{pipeline.score_key}")
-    upload.append(f"aws s3 cp {pipeline.train_key.rsplit('/', 1)[-1]} s3://{fs}/{pipeline.train_key}")
+        upload.append(f"aws s3 cp {data.score_key.rsplit('/', 1)[-1]} s3://{fs}/{data.score_key}")
+    upload.append(f"aws s3 cp {data.train_key.rsplit('/', 1)[-1]} s3://{fs}/{data.train_key}")
     outputs += [
         Output("StateMachineArn", Description="The pipeline's state machine", Value=Ref(n.STATE_MACHINE)),
         # Names known at compile time are written as literals (moto cannot resolve Glue refs).
-        Output("StateMachineName", Value=pipeline.state_machine_name),
-        Output("GlueJobName", Value=pipeline.glue_job_name),
+        Output("StateMachineName", Value=pipeline.names.state_machine),
+        Output("GlueJobName", Value=pipeline.names.glue_job),
         Output("UploadCommands", Description="Upload the Glue assets (from the compile folder), "
                "then the data; the training data starts a run", Value=Sub(" && ".join(upload))),
         Output("StartExecutionCommand", Description="Start a run without uploading data",
@@ -293,13 +291,13 @@ def _outputs(pipeline: Pipeline) -> list:
         outputs.append(Output("ImageRepositoryUri", Description="Push the bring-your-own image here",
                               Value=GetAtt(n.MODEL_REPOSITORY, "RepositoryUri")))
     if not pipeline.is_endpoint:
-        outputs.append(Output("AthenaDatabase", Value=pipeline.database_name))
+        outputs.append(Output("AthenaDatabase", Value=pipeline.names.database))
     return outputs
 
 
-def build_template(pipeline: Pipeline, definition: dict) -> Template:
+def build_template(pipeline: Pipeline, workflow: Workflow) -> Template:
     """The whole stack for one pipeline."""
-    template = Template(Description=f"mlops_dsl pipeline {pipeline.name} ({pipeline.name_prefix}): "
+    template = Template(Description=f"mlops_dsl pipeline {pipeline.name} ({pipeline.names.prefix}): "
                                     f"Glue transform, SageMaker tuning, gate, "
                                     f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")
     template.set_version("2010-09-09")
@@ -314,7 +312,7 @@ def build_template(pipeline: Pipeline, definition: dict) -> Template:
         # A moving tag such as "latest" must be re-pushable; any other tag names one image for good.
         mutability = "MUTABLE" if pipeline.byo_image.tag == "latest" else "IMMUTABLE"
         template.add_resource(Repository(
-            n.MODEL_REPOSITORY, RepositoryName=pipeline.byo_image.name,
+            n.MODEL_REPOSITORY, RepositoryName=pipeline.names.image_repository,
             ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
             ImageTagMutability=mutability, EncryptionConfiguration=encryption,
             Tags=_tags(pipeline)))
@@ -325,9 +323,9 @@ def build_template(pipeline: Pipeline, definition: dict) -> Template:
                 IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0",
                 Description="HTTPS to S3, ECR and SageMaker APIs")],
             Tags=_tags(pipeline)))
-    template.add_resource(iam.roles(pipeline))
+    template.add_resource(iam.roles(pipeline, workflow.tasks))
     template.add_resource(_glue(pipeline))
     template.add_resource(_functions(pipeline))
-    template.add_resource(_state_machine(pipeline, definition))
+    template.add_resource(_state_machine(pipeline, workflow.definition))
     template.add_output(_outputs(pipeline))
     return template

@@ -1,27 +1,26 @@
-"""The Step Functions workflow, built with the SDK's generic state classes.
+"""The Step Functions workflow, built with the SDK's generic state classes and our tasks.
 
-A pure function of the resolved pipeline: ``workflow_definition(pipeline) -> dict``. Native service
-integrations do everything that needs no code (Glue, SageMaker, S3 copy/put/delete, the crawler);
-Lambda handlers from ``lambdas/`` do the two jobs that need code: a unique job name, and the
-create-or-update decision for an endpoint.
+A pure function of the resolved pipeline: ``build_workflow(pipeline) -> Workflow``, the ASL
+definition plus the tasks that made it (the state machine's role is their union, ``emit.iam``) and
+the origin of each parameter that came from the blueprint (for located service-parameter errors).
+Native service integrations do everything that needs no code (Glue, SageMaker, S3 copy/put/delete,
+the crawler); Lambda handlers from ``lambdas/`` do the two jobs that need code: a unique job name,
+and the create-or-update decision for an endpoint.
 """
 from __future__ import annotations
 
-from ..model import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MAX_TRAINING_RUNTIME_SECONDS,
-                     METADATA_PREFIX, MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX, Pipeline)
-from ..dsl import Categorical, Continuous
+from dataclasses import dataclass, field
+
+from ..model import Pipeline
+from ..model.layout import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MAX_TRAINING_RUNTIME_SECONDS,
+                            METADATA_PREFIX, MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
+from ..model.origin import Traced
 from . import names as n
-from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Retry, Succeed, Task
+from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed
+from .tasks import Integration, awslambda, glue, s3, sagemaker
+from .tasks.base import retry
 
 METRIC_REGEX = "{metric}: ([0-9\\.]+)"  # seed: the metric line the container prints
-
-# Transient errors worth retrying, per integration (names as Step Functions reports them).
-LAMBDA_TRANSIENT = ["Lambda.ServiceException", "Lambda.AWSLambdaException",
-                    "Lambda.SdkClientException", "Lambda.TooManyRequestsException"]
-SAGEMAKER_TRANSIENT = ["SageMaker.AmazonSageMakerException", "SageMaker.ThrottlingException",
-                       "SageMaker.SdkClientException"]
-GLUE_TRANSIENT = ["Glue.AWSGlueException", "Glue.ThrottlingException", "Glue.SdkClientException"]
-S3_TRANSIENT = ["S3.SdkClientException", "S3.S3Exception"]
 
 # State names: what users see in the console and in `run --follow`.
 TRANSFORM = "Transform data"
@@ -45,36 +44,45 @@ CRAWL = "Start output crawler"
 DONE = "Done"
 
 JOB = "$.names.JobName"
+GATE_VARIABLE = "$.tuning.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value"
 
 
-def _retry(errors: list[str], attempts: int = 3) -> Retry:
-    return Retry(error_equals=errors, interval_seconds=5, max_attempts=attempts, backoff_rate=2.0)
+@dataclass
+class Workflow:
+    """The compiled workflow: its definition, the tasks in it, where its parameters came from."""
+
+    definition: dict
+    tasks: list[Integration] = field(default_factory=list)
+    origins: dict = field(default_factory=dict)  # (state, *parameter path) -> Origin
 
 
-def _task(name: str, api: str, parameters: dict, transient: list[str], *, result_path=None,
-          result_selector=None, comment=None) -> Task:
-    fields = {"resource": n.integration(api), "parameters": parameters, "result_path": result_path}
-    if result_selector is not None:
-        fields["result_selector"] = result_selector
-    if comment:
-        fields["comment"] = comment
-    return Task(name, retry=_retry(transient), **fields)
+class _Builder:
+    """Renders tasks into SDK states, remembering each task and its parameters' origins."""
 
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self.tasks: list[Integration] = []
+        self.origins: dict = {}
 
-def _tags(pipeline: Pipeline) -> list[dict]:
-    return [{"Key": key, "Value": value} for key, value in pipeline.tags]
+    def add(self, task: Integration):
+        state, origins = task.render()
+        self.tasks.append(task)
+        self.origins.update(origins)
+        return state
 
+    def tags(self):
+        return self.pipeline.traced("tags", [{"Key": k, "Value": v} for k, v in self.pipeline.tags])
 
-def _vpc_config(pipeline: Pipeline) -> dict | None:
-    if not pipeline.private_subnets:
-        return None
-    return {"SecurityGroupIds": [n.sub(n.TRAINING_SECURITY_GROUP, "GroupId")],
-            "Subnets": list(pipeline.private_subnets)}
+    def vpc_config(self) -> dict | None:
+        if not self.pipeline.private_subnets:
+            return None
+        return {"SecurityGroupIds": [n.sub(n.TRAINING_SECURITY_GROUP, "GroupId")],
+                "Subnets": self.pipeline.traced("private_subnets", list(self.pipeline.private_subnets))}
 
-
-def _number_text(value) -> str:
-    """SageMaker takes range bounds as strings; ``1`` not ``1.0`` for whole numbers."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    def image(self):
+        image = self.pipeline.image
+        return image.traced("uri" if self.pipeline.builtin_image_uri else "name",
+                            n.image_uri(self.pipeline))
 
 
 def parameter_ranges(ranges) -> dict:
@@ -82,24 +90,28 @@ def parameter_ranges(ranges) -> dict:
     out: dict[str, list] = {"CategoricalParameterRanges": [], "ContinuousParameterRanges": [],
                             "IntegerParameterRanges": []}
     for item in ranges:
-        if isinstance(item, Categorical):
-            out["CategoricalParameterRanges"].append({"Name": item.name, "Values": list(item.values)})
-            continue
-        kind = "ContinuousParameterRanges" if isinstance(item, Continuous) else "IntegerParameterRanges"
-        out[kind].append({"Name": item.name, "MinValue": _number_text(item.min),
-                          "MaxValue": _number_text(item.max), "ScalingType": item.scaling})
+        if item.kind == "Categorical":
+            body = {"Name": item.traced("name"), "Values": item.traced("values", list(item.values))}
+        else:
+            body = {"Name": item.traced("name"), "MinValue": item.traced("min", item.min_value),
+                    "MaxValue": item.traced("max", item.max_value),
+                    "ScalingType": item.traced("scaling")}
+        origin = item.origin("name")
+        out[item.parameter_ranges_key].append(Traced(body, origin) if origin else body)
     return {kind: items for kind, items in out.items() if items}
 
 
-def tuning_parameters(pipeline: Pipeline) -> dict:
+def tuning_parameters(build: _Builder) -> dict:
     """Parameters of the CreateHyperParameterTuningJob task (the heart of the workflow)."""
+    pipeline = build.pipeline
     tuning, training = pipeline.tuning, pipeline.training
+    metric = tuning.objective_metric
     definition = {
         "AlgorithmSpecification": {
-            "TrainingImage": n.image_uri(pipeline),
+            "TrainingImage": build.image(),
             "TrainingInputMode": "File",
-            "MetricDefinitions": [{"Name": tuning.objective.metric,
-                                   "Regex": METRIC_REGEX.format(metric=tuning.objective.metric)}],
+            "MetricDefinitions": tuning.traced("objective_metric", [
+                {"Name": metric, "Regex": METRIC_REGEX.format(metric=metric)}]),
         },
         "RoleArn": n.sub(n.SAGEMAKER_ROLE, "Arn"),
         "InputDataConfig": [{
@@ -111,27 +123,28 @@ def tuning_parameters(pipeline: Pipeline) -> dict:
                 "S3DataDistributionType": "FullyReplicated"}},
         }],
         "OutputDataConfig": {"S3OutputPath": f"s3://{n.sub(n.MODEL_STORE)}/{MODEL_PREFIX}"},
-        "ResourceConfig": {"InstanceType": training.instance_type,
-                           "InstanceCount": training.instance_count,
-                           "VolumeSizeInGB": training.volume_gb},
+        "ResourceConfig": {"InstanceType": training.traced("instance_type"),
+                           "InstanceCount": training.traced("instance_count"),
+                           "VolumeSizeInGB": training.traced("volume_gb")},
         "StoppingCondition": {"MaxRuntimeInSeconds": MAX_TRAINING_RUNTIME_SECONDS},
-        "StaticHyperParameters": dict(tuning.static_hyperparameters),
+        "StaticHyperParameters": tuning.traced("static_hyperparameters",
+                                               dict(tuning.static_hyperparameters)),
     }
-    vpc = _vpc_config(pipeline)
+    vpc = build.vpc_config()
     if vpc:
         definition["VpcConfig"] = vpc
     return {
         "HyperParameterTuningJobName.$": JOB,
         "HyperParameterTuningJobConfig": {
-            "Strategy": tuning.strategy,
-            "HyperParameterTuningJobObjective": {"Type": tuning.objective.type,
-                                                 "MetricName": tuning.objective.metric},
-            "ResourceLimits": {"MaxNumberOfTrainingJobs": tuning.max_jobs,
-                               "MaxParallelTrainingJobs": tuning.max_parallel_jobs},
+            "Strategy": tuning.traced("strategy"),
+            "HyperParameterTuningJobObjective": {"Type": tuning.traced("objective_type"),
+                                                 "MetricName": tuning.traced("objective_metric")},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": tuning.traced("max_jobs"),
+                               "MaxParallelTrainingJobs": tuning.traced("max_parallel_jobs")},
             "ParameterRanges": parameter_ranges(tuning.ranges),
         },
         "TrainingJobDefinition": definition,
-        "Tags": _tags(pipeline),
+        "Tags": build.tags(),
     }
 
 
@@ -142,30 +155,33 @@ def _gate(pipeline: Pipeline, on_pass) -> Choice:
                       f"({gate.operator} {gate.threshold:g}); its metrics are in the metadata store.")
     choice = Choice(GATE, comment=f"Deploy only when {gate.describe()}")
     rule = getattr(ChoiceRule, gate.operator)
-    choice.add_choice(rule(variable="$.tuning.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value",
-                           value=float(gate.threshold)), next_step=on_pass)
+    choice.add_choice(rule(variable=GATE_VARIABLE, value=float(gate.threshold)), next_step=on_pass)
     choice.default_choice(fail)
     return choice
 
 
-def _endpoint_branch(pipeline: Pipeline) -> Chain:
-    deployment = pipeline.deployment
-    config = _task(ENDPOINT_CONFIG, "sagemaker:createEndpointConfig", {
+def _endpoint_branch(build: _Builder) -> Chain:
+    pipeline = build.pipeline
+    deployment, prefix = pipeline.deployment, pipeline.names.sagemaker_prefix
+    endpoint_name = deployment.traced("name")
+    config = build.add(sagemaker.CreateEndpointConfig(ENDPOINT_CONFIG, {
         "EndpointConfigName.$": JOB,
         "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName.$": JOB,
-                                "InstanceType": deployment.instance_type,
-                                "InitialInstanceCount": deployment.instance_count,
+                                "InstanceType": deployment.traced("instance_type"),
+                                "InitialInstanceCount": deployment.traced("instance_count"),
                                 "InitialVariantWeight": 1}],
-        "Tags": _tags(pipeline)}, SAGEMAKER_TRANSIENT)
-    check = _task(CHECK_ENDPOINT, "lambda:invoke", {
-        "FunctionName": n.sub(n.ENDPOINT_CHECK_FUNCTION, "Arn"),
-        "Payload": {"EndpointName": deployment.name}}, LAMBDA_TRANSIENT,
-        result_path="$.endpoint", result_selector={"Exists.$": "$.Payload.EndpointExists"})
-    create = _task(CREATE_ENDPOINT, "sagemaker:createEndpoint", {
-        "EndpointName": deployment.name, "EndpointConfigName.$": JOB, "Tags": _tags(pipeline)},
-        SAGEMAKER_TRANSIENT)
-    update = _task(UPDATE_ENDPOINT, "sagemaker:updateEndpoint", {
-        "EndpointName": deployment.name, "EndpointConfigName.$": JOB}, SAGEMAKER_TRANSIENT)
+        "Tags": build.tags()}, prefix=prefix))
+    check = build.add(awslambda.Invoke(
+        CHECK_ENDPOINT, function=n.ENDPOINT_CHECK_FUNCTION,
+        function_name=pipeline.names.function("endpoint-check"),
+        payload={"EndpointName": endpoint_name}, result_path="$.endpoint",
+        result_selector={"Exists.$": "$.Payload.EndpointExists"}))
+    create = build.add(sagemaker.CreateEndpoint(CREATE_ENDPOINT, {
+        "EndpointName": endpoint_name, "EndpointConfigName.$": JOB, "Tags": build.tags()},
+        prefix=prefix, endpoint=deployment.name))
+    update = build.add(sagemaker.UpdateEndpoint(UPDATE_ENDPOINT, {
+        "EndpointName": endpoint_name, "EndpointConfigName.$": JOB},
+        prefix=prefix, endpoint=deployment.name))
     choice = Choice(ENDPOINT_CHOICE)
     choice.add_choice(ChoiceRule.BooleanEquals(variable="$.endpoint.Exists", value=True),
                       next_step=update)
@@ -173,10 +189,11 @@ def _endpoint_branch(pipeline: Pipeline) -> Chain:
     return Chain([config, check, choice])
 
 
-def _batch_branch(pipeline: Pipeline) -> Chain:
+def _batch_branch(build: _Builder) -> Chain:
+    pipeline = build.pipeline
     deployment = pipeline.deployment
     output = n.sub(n.OUTPUT)
-    transform = _task(BATCH, "sagemaker:createTransformJob.sync", {
+    transform = build.add(sagemaker.CreateTransformJobSync(BATCH, {
         "TransformJobName.$": JOB,
         "ModelName.$": JOB,
         "TransformInput": {
@@ -188,82 +205,86 @@ def _batch_branch(pipeline: Pipeline) -> Chain:
         "TransformOutput": {
             "S3OutputPath.$": f"States.Format('s3://{output}/{TRANSFORM_PREFIX}{{}}', {JOB})",
             "AssembleWith": "None"},
-        "TransformResources": {"InstanceType": deployment.instance_type,
-                               "InstanceCount": deployment.instance_count},
-        "Tags": _tags(pipeline)}, SAGEMAKER_TRANSIENT)
+        "TransformResources": {"InstanceType": deployment.traced("instance_type"),
+                               "InstanceCount": deployment.traced("instance_count")},
+        "Tags": build.tags()}, prefix=pipeline.names.sagemaker_prefix))
     result_name = EXTRACTS_SCORE_KEY.rsplit("/", 1)[-1] + ".out"
-    rename = _task(RENAME, "aws-sdk:s3:copyObject", {
-        "Bucket": output,
+    rename = build.add(s3.CopyObject(RENAME, bucket=output, source_prefix=TRANSFORM_PREFIX,
+                                     target_prefix=PREDICTIONS_PREFIX, parameters={
         "CopySource.$": f"States.Format('{output}/{TRANSFORM_PREFIX}{{}}/{result_name}', {JOB})",
-        "Key.$": f"States.Format('{PREDICTIONS_PREFIX}{{}}/out.csv', {JOB})"}, S3_TRANSIENT,
-        comment="The seed's rename of score.csv.out to out.csv, one folder per run for Athena")
-    delete = _task(DELETE_RAW, "aws-sdk:s3:deleteObject", {
-        "Bucket": output,
-        "Key.$": f"States.Format('{TRANSFORM_PREFIX}{{}}/{result_name}', {JOB})"}, S3_TRANSIENT)
+        "Key.$": f"States.Format('{PREDICTIONS_PREFIX}{{}}/out.csv', {JOB})"},
+        comment="The seed's rename of score.csv.out to out.csv, one folder per run for Athena"))
+    delete = build.add(s3.DeleteObject(DELETE_RAW, bucket=output, prefix=TRANSFORM_PREFIX,
+                                       parameters={
+        "Key.$": f"States.Format('{TRANSFORM_PREFIX}{{}}/{result_name}', {JOB})"}))
     done = Succeed(DONE)
-    crawl = Task(CRAWL, resource=n.integration("aws-sdk:glue:startCrawler"),
-                 parameters={"Name": pipeline.crawler_name}, result_path=None,
-                 retry=[_retry(["Glue.CrawlerRunningException"], attempts=6), _retry(GLUE_TRANSIENT)],
-                 catch=Catch(error_equals=["Glue.CrawlerRunningException"], next_step=done,
-                             result_path="$.crawler"))
+    crawler = pipeline.names.crawler
+    crawl = build.add(glue.StartCrawler(
+        CRAWL, crawler=crawler, crawler_value=pipeline.names.traced("prefix", crawler),
+        retry=[retry(["Glue.CrawlerRunningException"], attempts=6), retry(glue.TRANSIENT)],
+        catch=Catch(error_equals=["Glue.CrawlerRunningException"], next_step=done,
+                    result_path="$.crawler")))
     return Chain([transform, rename, delete, crawl, done])
 
 
-def workflow_graph(pipeline: Pipeline) -> Graph:
-    """The whole workflow as an SDK Graph."""
-    feature_store = n.feature_store_name(pipeline)
-    transform = _task(TRANSFORM, "glue:startJobRun.sync", {
-        "JobName": pipeline.glue_job_name,
-        "Arguments": {
-            "--S3_SOURCE": feature_store,
+def build_workflow(pipeline: Pipeline) -> Workflow:
+    """The whole workflow."""
+    build = _Builder(pipeline)
+    names, data = pipeline.names, pipeline.data
+    transform = build.add(glue.StartJobRunSync(
+        TRANSFORM, job=names.glue_job, job_value=names.traced("transform_job", names.glue_job),
+        arguments={
+            "--S3_SOURCE": n.feature_store_name(pipeline),
             "--S3_DEST": n.sub(n.EXTRACTS),
-            "--TRAIN_KEY": pipeline.train_key,
-            "--SCORE_KEY": pipeline.score_key,
-            "--INFERENCE_TYPE": "endpoint" if pipeline.is_endpoint else "batch"}},
-        GLUE_TRANSIENT, result_path="$.transform",
-        result_selector={"JobRunId.$": "$.Id", "JobRunState.$": "$.JobRunState"})
-    job_name = _task(JOB_NAME, "lambda:invoke", {
-        "FunctionName": n.sub(n.JOB_NAME_FUNCTION, "Arn"),
-        "Payload": {"prefix": pipeline.job_name, "execution.$": "$$.Execution.Name"}},
-        LAMBDA_TRANSIENT, result_path="$.names", result_selector={"JobName.$": "$.Payload.JobName"})
-    tune = _task(TUNE, "sagemaker:createHyperParameterTuningJob.sync", tuning_parameters(pipeline),
-                 SAGEMAKER_TRANSIENT, result_path="$.tuning", result_selector={
-                     "HyperParameterTuningJobName.$": "$.HyperParameterTuningJobName",
-                     "BestTrainingJob.$": "$.BestTrainingJob",
-                     "TrainingJobStatusCounters.$": "$.TrainingJobStatusCounters"})
-    best = _task(BEST_JOB, "aws-sdk:sagemaker:describeTrainingJob", {
-        "TrainingJobName.$": "$.tuning.BestTrainingJob.TrainingJobName"}, SAGEMAKER_TRANSIENT,
+            "--TRAIN_KEY": data.traced("train", data.train_key),
+            "--SCORE_KEY": data.traced("score", data.score_key),
+            "--INFERENCE_TYPE": "endpoint" if pipeline.is_endpoint else "batch"},
+        result_path="$.transform",
+        result_selector={"JobRunId.$": "$.Id", "JobRunState.$": "$.JobRunState"}))
+    job_name = build.add(awslambda.Invoke(
+        JOB_NAME, function=n.JOB_NAME_FUNCTION, function_name=names.function("job-name"),
+        payload={"prefix": pipeline.traced("job_name"), "execution.$": "$$.Execution.Name"},
+        result_path="$.names", result_selector={"JobName.$": "$.Payload.JobName"}))
+    prefix = names.sagemaker_prefix
+    tune = build.add(sagemaker.CreateTuningJobSync(
+        TUNE, tuning_parameters(build), prefix=prefix, result_path="$.tuning", result_selector={
+            "HyperParameterTuningJobName.$": "$.HyperParameterTuningJobName",
+            "BestTrainingJob.$": "$.BestTrainingJob",
+            "TrainingJobStatusCounters.$": "$.TrainingJobStatusCounters"}))
+    best = build.add(sagemaker.DescribeTrainingJob(BEST_JOB, {
+        "TrainingJobName.$": "$.tuning.BestTrainingJob.TrainingJobName"}, prefix=prefix,
         result_path="$.best", result_selector={
             "ModelArtifact.$": "$.ModelArtifacts.S3ModelArtifacts",
-            "FinalMetrics.$": "$.FinalMetricDataList"})
+            "FinalMetrics.$": "$.FinalMetricDataList"}))
     # The run's metadata is assembled first, then written as JSON text: S3's Body takes a string.
     metadata = Pass(ASSEMBLE_METADATA, result_path="$.metadata", parameters={
         "JobName.$": JOB, "Tuning.$": "$.tuning", "BestModel.$": "$.best",
         "Transform.$": "$.transform", "Execution.$": "$$.Execution.Id",
         "StartTime.$": "$$.Execution.StartTime"})
-    log = _task(LOG_METADATA, "aws-sdk:s3:putObject", {
-        "Bucket": n.sub(n.METADATA),
+    log = build.add(s3.PutObject(LOG_METADATA, bucket=n.sub(n.METADATA), prefix=METADATA_PREFIX,
+                                 parameters={
         "Key.$": f"States.Format('{METADATA_PREFIX}{{}}.json', {JOB})",
         "ContentType": "application/json",
-        "Body.$": "States.JsonToString($.metadata)"}, S3_TRANSIENT)
+        "Body.$": "States.JsonToString($.metadata)"}))
     model_parameters = {
         "ModelName.$": JOB,
         "ExecutionRoleArn": n.sub(n.SAGEMAKER_ROLE, "Arn"),
-        "PrimaryContainer": {"Image": n.image_uri(pipeline), "ModelDataUrl.$": "$.best.ModelArtifact"},
-        "Tags": _tags(pipeline)}
-    vpc = _vpc_config(pipeline)
+        "PrimaryContainer": {"Image": build.image(), "ModelDataUrl.$": "$.best.ModelArtifact"},
+        "Tags": build.tags()}
+    vpc = build.vpc_config()
     if vpc:
         model_parameters["VpcConfig"] = vpc
-    create_model = _task(CREATE_MODEL, "sagemaker:createModel", model_parameters, SAGEMAKER_TRANSIENT)
-    deploy = _endpoint_branch(pipeline) if pipeline.is_endpoint else _batch_branch(pipeline)
+    create_model = build.add(sagemaker.CreateModel(CREATE_MODEL, model_parameters, prefix=prefix))
+    deploy = _endpoint_branch(build) if pipeline.is_endpoint else _batch_branch(build)
     Chain([create_model, deploy])
     gate = _gate(pipeline, create_model)
-    return Graph(Chain([transform, job_name, tune, best, metadata, log, gate]),
-                 comment=f"mlops_dsl pipeline {pipeline.name}: transform, tune, gate "
-                         f"({pipeline.gate.describe()}), "
-                         f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")
+    graph = Graph(Chain([transform, job_name, tune, best, metadata, log, gate]),
+                  comment=f"mlops_dsl pipeline {pipeline.name}: transform, tune, gate "
+                          f"({pipeline.gate.describe()}), "
+                          f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")
+    return Workflow(graph.to_dict(), build.tasks, build.origins)
 
 
 def workflow_definition(pipeline: Pipeline) -> dict:
     """The Amazon States Language definition as a plain dict."""
-    return workflow_graph(pipeline).to_dict()
+    return build_workflow(pipeline).definition

@@ -5,11 +5,12 @@ Functions interpreter, with the stores in moto's in-process S3 and the heavy tas
 this machine. No AWS account, credentials or Docker. See docs/local.md.
 
 Modules, one job each: ``adapter`` (routes Task states of moto's interpreter to local code),
-``substitute`` (local stand-ins for ``${...}``), ``stores`` (S3 <-> folders), ``glue``,
-``tuning`` + ``training`` (optuna and the ``train`` program), ``sagemaker`` + ``serving`` (models,
-transform, endpoints), ``lambdas``, ``aws_sdk`` (S3 and crawler calls), ``image`` (which program
-folder runs), ``children`` (subprocesses, stopped on Ctrl-C), ``progress``, ``summary``, ``runner``
-(puts them together).
+``context`` (what every fake of a run shares; the ``Fake`` base, whose ``ROUTES`` are keyed by the
+integrations of ``emit.tasks``), ``fake`` (the clock and ARNs), ``substitute`` (local stand-ins
+for ``${...}``), ``stores`` (S3 <-> folders), ``glue`` (job and crawler), ``tuning`` +
+``training`` (optuna and the ``train`` program), ``sagemaker`` + ``serving`` (models, transform,
+endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``children``
+(subprocesses, stopped on Ctrl-C), ``progress``, ``summary``, ``runner`` (puts them together).
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``glue:startJobRun.sync`` locally: the job's script runs as a subprocess with the job's arguments.
+"""Glue locally: ``glue:startJobRun.sync`` runs the job's script as a subprocess with the job's
+arguments; ``startCrawler`` is recorded (there is no Data Catalog or Athena here).
 
 An argument whose value is one of the pipeline's bucket names is replaced by a local folder (the
 script treats an absolute path as a folder): the bucket's objects are copied there before the run
@@ -16,10 +17,12 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
+from ..emit.tasks import glue as tasks
 from .adapter import TaskFailed
+from .context import Fake, RunContext
+from .fake import now
 
 ERROR_LINES = 5  # last lines of the job's output kept as its ErrorMessage
 
@@ -29,22 +32,30 @@ def _digests(folder: Path) -> dict[str, str]:
             for p in folder.rglob("*") if p.is_file()}
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+class LocalGlue(Fake):
+    """Runs the pipeline's Glue job from its script; each run works in ``work/glue/<run id>/``."""
+
+    ROUTES = {tasks.StartJobRunSync.API: "start_job_run_sync",
+              tasks.StartCrawler.API: "start_crawler"}
+
+    def __init__(self, context: RunContext):
+        pipeline = context.pipeline
+        self.job_name = pipeline.names.glue_job
+        self.children = context.children
+        self.script = Path(pipeline.transform.script.source)
+        self.wheels = [str(w.source) for w in pipeline.transform.wheels]
+        self.stores = context.stores
+        self.workdir = context.work / "glue"
+        self.reporter = context.reporter
+        self.crawled: list[str] = []
 
 
-class LocalGlue:
-    """Runs one Glue job (``job_name``) from ``script``; each run works in ``workdir/<run id>/``."""
-
-    def __init__(self, job_name: str, script: Path, wheels, stores, workdir: Path, reporter,
-                 children):
-        self.job_name = job_name
-        self.children = children
-        self.script = Path(script)
-        self.wheels = [str(w) for w in wheels]
-        self.stores = stores
-        self.workdir = Path(workdir)
-        self.reporter = reporter
+    def start_crawler(self, parameters: dict, state: str) -> dict:
+        name = parameters.get("Name")
+        self.crawled.append(name)
+        self.reporter.say(f"crawler {name}: not run locally (no Glue Data Catalog); in AWS it "
+                          "catalogues the output store for Athena", indent=1)
+        return {}
 
     def start_job_run_sync(self, parameters: dict, state: str) -> dict:
         name = parameters.get("JobName")
@@ -62,13 +73,13 @@ class LocalGlue:
         if self.wheels:
             env["PYTHONPATH"] = os.pathsep.join(self.wheels + [env.get("PYTHONPATH", "")]).rstrip(
                 os.pathsep)
-        started, began = _now(), time.monotonic()
+        started, began = now(), time.monotonic()
         self.reporter.say(f"glue job {name} ({self.script.name}), run {run_id}", indent=1)
         lines = self._run(command, env, folder / "output.log")
         seconds = time.monotonic() - began
         self.reporter.record("glue job", seconds)
         run = {"Id": run_id, "JobName": name, "Attempt": 0, "Arguments": arguments,
-               "StartedOn": started, "CompletedOn": _now(), "ExecutionTime": round(seconds),
+               "StartedOn": started, "CompletedOn": now(), "ExecutionTime": round(seconds),
                "JobRunState": "SUCCEEDED", "GlueVersion": "3.0"}
         if lines is not None:
             run["JobRunState"] = "FAILED"

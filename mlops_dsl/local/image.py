@@ -27,9 +27,9 @@ def find_program_folder(folder: Path) -> Path | None:
 
 def program_folder(pipeline, local_image: str | None) -> Path:
     """The folder whose ``train``/``serve`` run locally; BlueprintError when there is none."""
-    image = pipeline.blueprint.image
-    where = getattr(image, "where", None)
-    location = Location(where.file, where.line) if where and where.file else None
+    origin = pipeline.image.origin("uri" if pipeline.builtin_image_uri else "source")
+    where = origin.location if origin else None
+    location = Location(where.file, where.line, where.pointer) if where and where.file else None
     if local_image:
         folder = Path(local_image).expanduser().resolve()
         source = f"--local-image {local_image}"
@@ -41,7 +41,7 @@ def program_folder(pipeline, local_image: str | None) -> Path:
             "`serve` programs that stand in for it, e.g. --local-image container/xgboost",
             location)])
     else:
-        folder = pipeline.image_source.resolve() if pipeline.image_source else None
+        folder = pipeline.byo_image.source.resolve()
         source = f"image folder {folder}"
     program = find_program_folder(folder) if folder and folder.is_dir() else None
     if program is None:

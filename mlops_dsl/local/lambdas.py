@@ -11,7 +11,10 @@ import json
 import traceback
 from pathlib import Path
 
+from ..emit.handlers import handlers_dir
+from ..emit.tasks import awslambda as tasks
 from .adapter import TaskFailed
+from .context import Fake, RunContext
 
 
 def load_handler(folder: Path, module: str):
@@ -23,13 +26,15 @@ def load_handler(folder: Path, module: str):
     return loaded.handler
 
 
-class LocalLambdas:
+class LocalLambdas(Fake):
     """Routes ``lambda:invoke`` to the handlers; ``functions`` maps function ARNs to module names."""
 
-    def __init__(self, folder: Path, functions: dict[str, str], reporter):
-        self.folder = Path(folder)
-        self.functions = functions
-        self.reporter = reporter
+    ROUTES = {tasks.Invoke.API: "invoke"}
+
+    def __init__(self, context: RunContext):
+        self.folder = handlers_dir()
+        self.functions = context.names.functions()
+        self.reporter = context.reporter
         self._handlers = {}
 
     def invoke(self, parameters: dict, state: str) -> dict:

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..emit.handlers import handlers_dir
-from ..errors import BlueprintError, Location, Problem
+from ..emit import names as n
+from ..errors import BlueprintError, Problem
+from .fake import arn
 from .image import program_folder
 from .progress import Follower, Reporter
-from .substitute import ACCOUNT, LocalNames, substitute
+from .substitute import LocalNames, substitute
 
 DEFAULT_WORKSPACE = Path(".mlops") / "runs"
 POLL_SECONDS = 0.1
@@ -67,20 +68,52 @@ def new_run_id(pipeline_name: str, workspace: Path) -> str:
 
 
 def _seed_stores(pipeline, stores, names: LocalNames) -> None:
-    feature_store = names.bucket("FeatureStoreBucket")
-    if pipeline.train_data is None:
-        raise BlueprintError([Problem("MLD503", "data.train", "a local run needs local training "
-                                      "data (LocalData(train=...))", _where(pipeline))])
-    stores.put_file(feature_store, pipeline.train_key, pipeline.train_data)
-    if pipeline.score_data is not None:
-        stores.put_file(feature_store, pipeline.score_key, pipeline.score_data)
+    data = pipeline.data
+    stores.put_file(names.bucket(n.FEATURE_STORE), data.train_key, data.train)
+    if data.score is not None:
+        stores.put_file(names.bucket(n.FEATURE_STORE), data.score_key, data.score)
     for asset in pipeline.assets:
-        stores.put_file(names.bucket("SourceRepositoryBucket"), asset.key, asset.source)
+        stores.put_file(names.bucket(n.SOURCE_REPOSITORY), asset.key, asset.source)
 
 
-def _where(pipeline):
-    where = pipeline.blueprint.where
-    return Location(where.file, where.line) if where and where.file else None
+def _check_runnable(pipeline, definition: dict) -> None:
+    """Refuse, before anything starts, a run that would stop half-way for want of data or a
+    local stand-in for one of its Task states."""
+    problems = []
+    if pipeline.data.train is None:
+        origin = pipeline.data.origin("train")
+        problems.append(Problem("MLD503", origin.field if origin else "data.train",
+                                "a local run needs local training data (LocalData(train=...))",
+                                origin.location if origin else pipeline.where))
+    known = {api for fake in _fakes() for api in fake.ROUTES}
+    for state, api in task_integrations(definition):
+        if api not in known:
+            problems.append(Problem("MLD504", state, f"the local runner has no stand-in for the "
+                                    f"integration {api!r}; it runs: {', '.join(sorted(known))}",
+                                    pipeline.where))
+    if problems:
+        raise BlueprintError(problems)
+
+
+def _fakes() -> tuple:
+    """The local stand-ins of the services, each with the integrations it runs."""
+    from .glue import LocalGlue
+    from .lambdas import LocalLambdas
+    from .s3 import LocalS3
+    from .sagemaker import LocalSageMaker
+    from .tuning import LocalTuner
+
+    return LocalGlue, LocalLambdas, LocalTuner, LocalSageMaker, LocalS3
+
+
+def task_integrations(definition: dict) -> list[tuple[str, str]]:
+    """``(state, integration)`` of every Task state, e.g. ``('Tune model', 'sagemaker:...sync')``."""
+    found = []
+    for name, state in (definition.get("States") or {}).items():
+        resource = state.get("Resource", "") if state.get("Type") == "Task" else ""
+        if resource:
+            found.append((name, resource.split(":::", 1)[-1]))
+    return found
 
 
 class _Environment:
@@ -122,13 +155,14 @@ def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None
     """Execute ``compiled``'s workflow locally; see the module docstring."""
     reporter = reporter or Reporter()
     pipeline = compiled.pipeline
+    _check_runnable(pipeline, compiled.definition)
     program = program_folder(pipeline, options.local_image)
     workspace = Path(options.workspace or DEFAULT_WORKSPACE).resolve()
     run_id = options.run_id or new_run_id(pipeline.name, workspace)
     run_dir = workspace / run_id
     work = run_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
-    names = LocalNames(pipeline.name_prefix, pipeline.region, pipeline.existing_feature_store)
+    names = LocalNames(pipeline.names, pipeline.region, pipeline.existing_feature_store)
     definition = substitute(compiled.definition, names)
     (run_dir / "statemachine.asl.json").write_text(json.dumps(definition, indent=2) + "\n")
     reporter.say(f"local run {run_id} of {pipeline.name}: workspace {run_dir}")
@@ -143,13 +177,10 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
     from moto import mock_aws
 
     from .adapter import routed
-    from .aws_sdk import S3_ACTIONS, Crawlers, s3_route
     from .children import INTERRUPTED, Children
-    from .glue import LocalGlue
-    from .lambdas import LocalLambdas
+    from .context import RunContext
     from .sagemaker import LocalSageMaker
     from .stores import Stores
-    from .tuning import LocalTuner
 
     result = RunResult("RUNNING", run_dir, pipeline, stores=names.buckets())
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -158,30 +189,12 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
         stores = Stores(s3, names.buckets())
         stores.create()
         _seed_stores(pipeline, stores, names)
-        jobs: dict = {}
         children = Children()
-        glue = LocalGlue(pipeline.glue_job_name, pipeline.script.source,
-                         [w.source for w in pipeline.wheels], stores, work / "glue", reporter,
-                         children)
-        tuner = LocalTuner(program, stores, work / "tuning", reporter, jobs, children)
-        sagemaker = LocalSageMaker(program, stores, work / "sagemaker", reporter, jobs, children)
-        lambdas = LocalLambdas(handlers_dir(), names.functions(), reporter)
-        crawlers = Crawlers(reporter)
-        routes = {
-            "glue:startJobRun.sync": glue.start_job_run_sync,
-            "lambda:invoke": lambdas.invoke,
-            "sagemaker:createHyperParameterTuningJob.sync": tuner.tune_sync,
-            "aws-sdk:sagemaker:describeTrainingJob": sagemaker.describe_training_job,
-            "sagemaker:createModel": sagemaker.create_model,
-            "sagemaker:createTransformJob.sync": sagemaker.create_transform_job_sync,
-            "sagemaker:createEndpointConfig": sagemaker.create_endpoint_config,
-            "sagemaker:createEndpoint": sagemaker.create_endpoint,
-            "sagemaker:updateEndpoint": sagemaker.update_endpoint,
-            "aws-sdk:glue:startCrawler": crawlers.start_crawler,
-            **{f"aws-sdk:s3:{action}": s3_route(s3, action) for action in S3_ACTIONS},
-        }
-        machine_arn = (f"arn:aws:states:{pipeline.region}:{ACCOUNT}:stateMachine:"
-                       f"{pipeline.state_machine_name}")
+        context = RunContext(pipeline, stores, work, reporter, children, program, names)
+        fakes = [kind(context) for kind in _fakes()]
+        sagemaker = next(fake for fake in fakes if isinstance(fake, LocalSageMaker))
+        routes = {api: route for fake in fakes for api, route in fake.routes().items()}
+        machine_arn = arn("states", pipeline.region, f"stateMachine:{pipeline.names.state_machine}")
         follower = Follower(sfn, machine_arn.replace(":stateMachine:", ":execution:") +
                             f":{run_id}", definition, reporter)
 
@@ -197,7 +210,7 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
             return call
 
         with routed({key: announced(route) for key, route in routes.items()}):
-            sfn.create_state_machine(name=pipeline.state_machine_name,
+            sfn.create_state_machine(name=pipeline.names.state_machine,
                                      definition=json.dumps(definition),
                                      roleArn=names.value("StepFunctionsRole.Arn"))
             execution = sfn.start_execution(stateMachineArn=machine_arn, name=run_id,
@@ -225,7 +238,7 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
         result.output = json.loads(described.get("output") or "{}")
         result.gate_line = follower.gate_line
         result.exported = stores.export(run_dir)
-    result.sagemaker, result.jobs = sagemaker, jobs
+    result.sagemaker, result.jobs = sagemaker, context.jobs
     result.seconds = reporter.elapsed()
     result.timings = dict(reporter.timings)
     return result

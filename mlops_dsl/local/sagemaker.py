@@ -10,35 +10,43 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
+from ..emit.tasks import sagemaker as tasks
 from .adapter import TaskFailed
+from .context import Fake, RunContext
+from .fake import now
 from .serving import Server, ServerError, unpack_model
 from .stores import split_uri
 
-ARN = "arn:aws:sagemaker:local:123456789012"
 ENDPOINT_PORT = 8080  # SageMaker's serving port; another free port when it is taken
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
-
-
-class LocalSageMaker:
+class LocalSageMaker(Fake):
     """Models, transform jobs and endpoints of one local run."""
 
-    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict, children):
-        self.program = Path(program)
-        self.children = children
-        self.stores = stores
-        self.workdir = Path(workdir)
-        self.reporter = reporter
-        self.jobs = jobs
+    ROUTES = {tasks.DescribeTrainingJob.API: "describe_training_job",
+              tasks.CreateModel.API: "create_model",
+              tasks.CreateTransformJobSync.API: "create_transform_job_sync",
+              tasks.CreateEndpointConfig.API: "create_endpoint_config",
+              tasks.CreateEndpoint.API: "create_endpoint",
+              tasks.UpdateEndpoint.API: "update_endpoint"}
+
+    def __init__(self, context: RunContext):
+        self.context = context
+        self.program = Path(context.program)
+        self.children = context.children
+        self.stores = context.stores
+        self.workdir = context.work / "sagemaker"
+        self.reporter = context.reporter
+        self.jobs = context.jobs
         self.models: dict[str, dict] = {}
         self.endpoint_configs: dict[str, dict] = {}
         self.transforms: dict[str, dict] = {}
         self.endpoints: dict[str, Server] = {}
+
+    def arn(self, kind: str, name: str) -> str:
+        return self.context.arn("sagemaker", f"{kind}/{name.lower()}")
 
     def describe_training_job(self, parameters: dict, state: str) -> dict:
         job = self.jobs.get(parameters.get("TrainingJobName"))
@@ -46,14 +54,14 @@ class LocalSageMaker:
             raise TaskFailed("SageMaker.ValidationException",
                              f"Requested resource not found: training job "
                              f"{parameters.get('TrainingJobName')}")
-        return job.describe()
+        return job.describe(self.context)
 
     def create_model(self, parameters: dict, state: str) -> dict:
         name = parameters["ModelName"]
         self.models[name] = parameters
         data = parameters.get("PrimaryContainer", {}).get("ModelDataUrl")
         self.reporter.say(f"model {name}: {data}", indent=1)
-        return {"ModelArn": f"{ARN}:model/{name.lower()}"}
+        return {"ModelArn": self.arn("model", name)}
 
     def _serve_model(self, model_name: str, folder: Path, port: int | None = None) -> Server:
         model = self.models.get(model_name)
@@ -72,8 +80,8 @@ class LocalSageMaker:
         output = parameters["TransformOutput"]["S3OutputPath"].rstrip("/")
         content_type = parameters["TransformInput"].get("ContentType", "text/csv")
         folder = self.workdir / name
-        began, created = time.monotonic(), _now()
-        answer = {"TransformJobName": name, "TransformJobArn": f"{ARN}:transform-job/{name}",
+        began, created = time.monotonic(), now()
+        answer = {"TransformJobName": name, "TransformJobArn": self.arn("transform-job", name),
                   "ModelName": parameters["ModelName"], "CreationTime": created,
                   "TransformInput": parameters["TransformInput"],
                   "TransformOutput": parameters["TransformOutput"],
@@ -107,13 +115,13 @@ class LocalSageMaker:
         self.reporter.record("batch transform", seconds)
         self.transforms[name] = {"output": output, "rows": rows, "seconds": seconds}
         answer.update(TransformJobStatus="Completed", TransformStartTime=created,
-                      TransformEndTime=_now())
+                      TransformEndTime=now())
         return answer
 
     def create_endpoint_config(self, parameters: dict, state: str) -> dict:
         name = parameters["EndpointConfigName"]
         self.endpoint_configs[name] = parameters
-        return {"EndpointConfigArn": f"{ARN}:endpoint-config/{name.lower()}"}
+        return {"EndpointConfigArn": self.arn("endpoint-config", name)}
 
     def create_endpoint(self, parameters: dict, state: str) -> dict:
         name, config_name = parameters["EndpointName"], parameters["EndpointConfigName"]
@@ -134,7 +142,7 @@ class LocalSageMaker:
         self.endpoints[name] = server
         self.reporter.say(f"endpoint {name} serving at {server.url} "
                           f"(POST {server.url}/invocations, text/csv)", indent=1)
-        return {"EndpointArn": f"{ARN}:endpoint/{name.lower()}"}
+        return {"EndpointArn": self.arn("endpoint", name)}
 
     update_endpoint = create_endpoint
 

@@ -2,19 +2,18 @@
 
 The compiled workflow refers to the stack's resources as ``${Logical}``, ``${Logical.Attr}`` and
 ``${AWS::Partition}``. Locally there is no stack, so each gets a local stand-in: buckets get
-local names (``<prefix>-extracts``), functions and roles fake ARNs in moto's default account.
-Everything else in the definition is left exactly as compiled.
+local names (``<prefix>-extracts``, from ``model.Names``), functions and roles fake ARNs in moto's
+default account. Everything else in the definition is left exactly as compiled.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..emit import handlers
 from ..emit import names as n
+from ..model.names import ENDPOINT_CHECK_FUNCTION, JOB_NAME_FUNCTION, Names
 from ..substitute import fn_sub
-
-ACCOUNT = "123456789012"  # moto's default account id
-PARTITION = "aws"
-URL_SUFFIX = "amazonaws.com"
+from .fake import ACCOUNT, PARTITION, URL_SUFFIX, arn
 
 # logical id -> the store's local short name (bucket "<prefix>-<short>", folder "<short>/")
 STORES = {
@@ -25,7 +24,9 @@ STORES = {
     n.METADATA: "metadata",
     n.OUTPUT: "output",
 }
-FUNCTIONS = {n.JOB_NAME_FUNCTION: "job_name", n.ENDPOINT_CHECK_FUNCTION: "endpoint_exists"}
+# logical id -> (purpose, the handler module in lambdas/)
+FUNCTIONS = {n.JOB_NAME_FUNCTION: (JOB_NAME_FUNCTION, handlers.JOB_NAME),
+             n.ENDPOINT_CHECK_FUNCTION: (ENDPOINT_CHECK_FUNCTION, handlers.ENDPOINT_EXISTS)}
 
 
 class UnknownPlaceholder(ValueError):
@@ -36,25 +37,26 @@ class UnknownPlaceholder(ValueError):
 class LocalNames:
     """The local stand-ins of one pipeline's stack resources."""
 
-    prefix: str
+    names: Names
     region: str
     feature_store_override: str | None = None
 
     def bucket(self, logical_id: str) -> str:
         if logical_id == n.FEATURE_STORE and self.feature_store_override:
             return self.feature_store_override
-        return f"{self.prefix}-{STORES[logical_id]}".lower()
+        return self.names.local_bucket(STORES[logical_id])
 
     def buckets(self) -> dict[str, str]:
         """store short name -> bucket name, for every store."""
         return {short: self.bucket(logical) for logical, short in STORES.items()}
 
     def function_arn(self, logical_id: str) -> str:
-        return f"arn:{PARTITION}:lambda:{self.region}:{ACCOUNT}:function:{self.prefix}-{logical_id}"
+        purpose, _ = FUNCTIONS[logical_id]
+        return arn("lambda", self.region, f"function:{self.names.function(purpose)}")
 
     def functions(self) -> dict[str, str]:
         """function ARN -> handler module name in lambdas/."""
-        return {self.function_arn(logical): module for logical, module in FUNCTIONS.items()}
+        return {self.function_arn(logical): module for logical, (_, module) in FUNCTIONS.items()}
 
     def value(self, placeholder: str) -> str:
         pseudo = {"AWS::Partition": PARTITION, "AWS::Region": self.region,
@@ -68,7 +70,7 @@ class LocalNames:
         if logical in FUNCTIONS and attribute == "Arn":
             return self.function_arn(logical)
         if attribute == "Arn" and logical.endswith("Role"):
-            return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{self.prefix}-{logical}"
+            return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{self.names.join(logical)}"
         if logical == n.TRAINING_SECURITY_GROUP and attribute == "GroupId":
             return "sg-0123456789abcdef0"
         raise UnknownPlaceholder(f"the local runner has no stand-in for ${{{placeholder}}}")

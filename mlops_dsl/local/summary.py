@@ -18,13 +18,13 @@ COMPARE = {"NumericGreaterThan": operator.gt, "NumericGreaterThanEquals": operat
 
 def best_job(result):
     """The best scored training job of the run, or None."""
-    objective = result.pipeline.tuning.objective
-    scored = [j for j in result.jobs.values()
-              if j.status == "Completed" and objective.metric in j.metrics]
+    tuning = result.pipeline.tuning
+    metric = tuning.objective_metric
+    scored = [j for j in result.jobs.values() if j.status == "Completed" and metric in j.metrics]
     if not scored:
         return None
-    pick = max if objective.type == "Maximize" else min
-    return pick(scored, key=lambda j: j.metrics[objective.metric])
+    pick = max if tuning.objective_type == "Maximize" else min
+    return pick(scored, key=lambda j: j.metrics[metric])
 
 
 def explain_cause(cause: str | None) -> str | None:
@@ -83,13 +83,11 @@ def gate_verdict(result, best) -> str:
 
 
 def cloud_note(pipeline) -> str:
-    tuning, training, deployment = pipeline.tuning, pipeline.training, pipeline.deployment
-    target = (f"endpoint {deployment.name} on {deployment.instance_count} x "
-              f"{deployment.instance_type}" if pipeline.is_endpoint else
-              f"batch transform on {deployment.instance_count} x {deployment.instance_type}")
-    return (f"In AWS: Glue {pipeline.glue_command} job {pipeline.glue_job_name}; "
+    tuning, training = pipeline.tuning, pipeline.training
+    return (f"In AWS: Glue {pipeline.transform.command} job {pipeline.names.glue_job}; "
             f"{tuning.max_jobs} training job(s) on {training.instance_count} x "
-            f"{training.instance_type}, {tuning.max_parallel_jobs} at a time; {target}.")
+            f"{training.instance_type}, {tuning.max_parallel_jobs} at a time; "
+            f"{pipeline.deployment.summary}.")
 
 
 def render(result) -> str:

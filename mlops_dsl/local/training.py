@@ -15,9 +15,9 @@ import subprocess
 import tarfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
+from .fake import now
 from .image import command_for
 from .stores import split_uri
 
@@ -40,11 +40,11 @@ class TrainingJob:
     ended: str = ""
     seconds: float = 0.0
 
-    def describe(self, tuning_job: str | None = None) -> dict:
+    def describe(self, context, tuning_job: str | None = None) -> dict:
         """The DescribeTrainingJob response (the fields the workflow and users read)."""
         answer = {
             "TrainingJobName": self.name,
-            "TrainingJobArn": f"arn:aws:sagemaker:local:123456789012:training-job/{self.name}",
+            "TrainingJobArn": context.arn("sagemaker", f"training-job/{self.name.lower()}"),
             "TrainingJobStatus": self.status,
             "SecondaryStatus": self.status,
             "HyperParameters": dict(self.hyperparameters),
@@ -57,15 +57,11 @@ class TrainingJob:
                                     for name, value in self.metrics.items()],
         }
         if tuning_job:
-            answer["TuningJobArn"] = (f"arn:aws:sagemaker:local:123456789012:"
-                                      f"hyper-parameter-tuning-job/{tuning_job}")
+            answer["TuningJobArn"] = context.arn(
+                "sagemaker", f"hyper-parameter-tuning-job/{tuning_job.lower()}")
         if self.failure_reason:
             answer["FailureReason"] = self.failure_reason
         return answer
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
 
 
 def read_metrics(log: str, definitions: list[dict]) -> dict[str, float]:
@@ -95,14 +91,15 @@ def prepare_sandbox(sandbox: Path, channels: dict[str, Path], hyperparameters: d
     (sandbox / "output").mkdir()
 
 
-def run_training_job(job: TrainingJob, program: Path, channels: dict[str, Path],
-                     definition: dict, stores, children, threads: int = 1) -> TrainingJob:
+def run_training_job(job: TrainingJob, context, channels: dict[str, Path], definition: dict,
+                     threads: int = 1) -> TrainingJob:
     """Run ``job`` (its name, hyperparameters and sandbox set) per the TrainingJobDefinition."""
+    program, stores, children = context.program, context.stores, context.children
     prepare_sandbox(job.sandbox, channels, job.hyperparameters)
     env = dict(os.environ, OPT_ML=str(job.sandbox), TRAINING_JOB_NAME=job.name,
                OMP_NUM_THREADS=str(threads), SM_MODEL_DIR=str(job.sandbox / "model"))
     limit = definition.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
-    job.started, began = _now(), time.monotonic()
+    job.started, began = now(), time.monotonic()
     log_path = job.sandbox / "output" / "training.log"
     with open(log_path, "w", encoding="utf-8") as log:
         process = children.popen(command_for(program / "train"), stdout=log,
@@ -115,7 +112,7 @@ def run_training_job(job: TrainingJob, program: Path, channels: dict[str, Path],
             status = None
         finally:
             children.release(process)
-    job.seconds, job.ended = time.monotonic() - began, _now()
+    job.seconds, job.ended = time.monotonic() - began, now()
     text = log_path.read_text(encoding="utf-8", errors="replace")
     job.metrics = read_metrics(
         text, definition.get("AlgorithmSpecification", {}).get("MetricDefinitions", []))

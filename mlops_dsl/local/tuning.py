@@ -13,18 +13,15 @@ import hashlib
 import itertools
 import json
 import os
-from datetime import datetime, timezone
-from pathlib import Path
 
+from ..emit.tasks import sagemaker as tasks
 from .adapter import TaskFailed
+from .context import Fake, RunContext
+from .fake import now
 from .training import TrainingJob, run_training_job
 
 SEED = 20240601  # the samplers' seed: the same blueprint proposes the same hyperparameters
 MAX_NAME = 63  # SageMaker TrainingJobName: at most 63 characters
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
 
 
 def sampler_for(strategy: str, ranges: dict, max_jobs: int):
@@ -71,16 +68,18 @@ def job_name(tuning_job: str, number: int) -> str:
     return tuning_job[:MAX_NAME - len(suffix)] + suffix
 
 
-class LocalTuner:
+class LocalTuner(Fake):
     """Runs tuning jobs; every training job it runs is kept in ``jobs`` (name -> TrainingJob)."""
 
-    def __init__(self, program: Path, stores, workdir: Path, reporter, jobs: dict, children):
-        self.program = program
-        self.children = children
-        self.stores = stores
-        self.workdir = Path(workdir)
-        self.reporter = reporter
-        self.jobs = jobs
+    ROUTES = {tasks.CreateTuningJobSync.API: "tune_sync"}
+
+    def __init__(self, context: RunContext):
+        self.context = context
+        self.children = context.children
+        self.stores = context.stores
+        self.workdir = context.work / "tuning"
+        self.reporter = context.reporter
+        self.jobs = context.jobs
 
     def tune_sync(self, parameters: dict, state: str) -> dict:
         import optuna
@@ -98,7 +97,7 @@ class LocalTuner:
             max_jobs = min(max_jobs, len(grid))
         cores = os.cpu_count() or 1
         parallel = max(1, min(int(limits.get("MaxParallelTrainingJobs", 1)), cores, max_jobs))
-        created = _now()
+        created = now()
         folder = self.workdir / name
         channels = {}
         for channel in definition.get("InputDataConfig", []):
@@ -138,8 +137,8 @@ class LocalTuner:
                     shown = " ".join(f"{k}={v}" for k, v in tuned.items())
                     self.reporter.say(f"training job {number}/{max_jobs} {job.name}: {shown}",
                                       indent=1)
-                    future = pool.submit(run_training_job, job, self.program, channels,
-                                         definition, self.stores, self.children, threads)
+                    future = pool.submit(run_training_job, job, self.context, channels,
+                                         definition, threads)
                     running[future] = (trial, number)
                 done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
                 for future in done:
@@ -170,13 +169,13 @@ class LocalTuner:
         failed = [j for j in jobs if j.status == "Failed"]
         answer = {
             "HyperParameterTuningJobName": name,
-            "HyperParameterTuningJobArn":
-                f"arn:aws:sagemaker:local:123456789012:hyper-parameter-tuning-job/{name}",
+            "HyperParameterTuningJobArn": self.context.arn(
+                "sagemaker", f"hyper-parameter-tuning-job/{name.lower()}"),
             "HyperParameterTuningJobConfig": parameters["HyperParameterTuningJobConfig"],
             "TrainingJobDefinition": parameters["TrainingJobDefinition"],
             "HyperParameterTuningJobStatus": "Completed" if scored else "Failed",
-            "CreationTime": created, "HyperParameterTuningEndTime": _now(),
-            "LastModifiedTime": _now(),
+            "CreationTime": created, "HyperParameterTuningEndTime": now(),
+            "LastModifiedTime": now(),
             "TrainingJobStatusCounters": {
                 "Completed": sum(j.status == "Completed" for j in jobs), "InProgress": 0,
                 "RetryableError": 0, "NonRetryableError": len(failed),
@@ -194,7 +193,7 @@ class LocalTuner:
         best = pick(scored, key=lambda j: j.metrics[metric])
         answer["BestTrainingJob"] = {
             "TrainingJobName": best.name,
-            "TrainingJobArn": best.describe()["TrainingJobArn"],
+            "TrainingJobArn": best.describe(self.context)["TrainingJobArn"],
             "CreationTime": best.started, "TrainingStartTime": best.started,
             "TrainingEndTime": best.ended, "TrainingJobStatus": best.status,
             "TunedHyperParameters": dict(best.tuned),

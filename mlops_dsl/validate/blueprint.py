@@ -11,7 +11,6 @@ import re
 from ..dsl import Blueprint, BuiltInImage, ByoImage, Categorical, Endpoint, Integer
 from ..dsl.gate import OPERATORS
 from ..errors import Problem
-from ..model import field_name
 
 JOB_NAME_MAX = 18  # seed: job_name + "-" + 13-character timestamp must fit SageMaker's 32
 JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")  # SageMaker job-name characters
@@ -40,7 +39,7 @@ def check_blueprint(bp: Blueprint) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(code, node, field, message):
-        problems.append(Problem(code, field_name(node, field), message, node.where_of(field)))
+        problems.append(Problem(code, node.field_name(field), message, node.where_of(field)))
 
     def pattern(code, node, field, value, regex, allowed):
         if not regex.match(value):

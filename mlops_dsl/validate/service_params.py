@@ -254,14 +254,15 @@ def _bounds(low, high) -> str:
 
 
 def check_service_parameters(definition: dict, file: str = "statemachine.asl.json",
-                             pipeline=None) -> list[Problem]:
+                             origins: dict | None = None) -> list[Problem]:
     """Every Task whose literal Parameters the called API would reject.
 
-    With ``pipeline``, a problem in a value that came from a blueprint field is located at that
-    field (file:line or JSON pointer); otherwise at the state's JSON pointer in ``file``.
+    ``origins`` (``emit.workflow.Workflow.origins``: ``(state, *parameter path) -> Origin``)
+    locates a problem in a value that came from a blueprint field at that field (file:line or
+    JSON pointer); other problems are located at the state's JSON pointer in ``file``.
     """
     problems: list[Problem] = []
-    origins = parameter_origins(pipeline) if pipeline is not None else {}
+    origins = origins or {}
     for name, state in (definition.get("States") or {}).items():
         if not isinstance(state, dict) or state.get("Type") != "Task":
             continue
@@ -284,11 +285,10 @@ def check_service_parameters(definition: dict, file: str = "statemachine.asl.jso
 
         def report(code, path, message, operation=operation, base=base, name=name):
             pointer = f"{base}/Parameters" + "".join(f"/{p}" for p in path)
-            origin = _origin(origins, operation, path)
+            origin = _origin(origins, name, path)
             if origin is not None:
-                field, location = origin
-                problems.append(Problem(code, field, f"state {name!r} {message}; in "
-                                        f"{file}#{pointer}", location))
+                problems.append(Problem(code, origin.field, f"state {name!r} {message}; in "
+                                        f"{file}#{pointer}", origin.location))
             else:
                 problems.append(Problem(code, name, message, Location(file, pointer=pointer)))
 
@@ -299,76 +299,13 @@ def check_service_parameters(definition: dict, file: str = "statemachine.asl.jso
     return problems
 
 
-def _origin(origins: dict, operation: str, path: list[str]):
-    """The blueprint field behind a parameter path: the longest known prefix of the path."""
-    keys = [p[:-2] if p.endswith(".$") else p for p in path]
+def _origin(origins: dict, state: str, path: list[str]):
+    """The blueprint field behind a parameter path: the longest traced prefix of the path."""
+    keys = tuple(str(part) for part in path)
+    traced = {(key[0], *map(str, key[1:])): origin for key, origin in origins.items()
+              if key and key[0] == state}
     for end in range(len(keys), 0, -1):
-        found = origins.get((operation, ".".join(keys[:end])))
+        found = traced.get((state, *keys[:end]))
         if found is not None:
             return found
     return None
-
-
-def parameter_origins(pipeline) -> dict:
-    """``(operation, dotted parameter path) -> (blueprint field, location)`` for the workflow that
-    mlops_dsl.emit.workflow builds from ``pipeline``: where each blueprint-given value lands."""
-    from ..dsl import Categorical, Continuous, Endpoint
-    from ..model import field_name
-
-    bp = pipeline.blueprint
-    out: dict = {}
-
-    def put(operation, path, node, field):
-        out[(operation, path)] = (field_name(node, field), node.where_of(field))
-
-    tune = "CreateHyperParameterTuningJob"
-    config, job = "HyperParameterTuningJobConfig", "TrainingJobDefinition"
-    tuning, training, image = bp.tuning, bp.training, bp.image
-    put(tune, f"{config}.Strategy", tuning, "strategy")
-    put(tune, f"{config}.HyperParameterTuningJobObjective.Type", tuning.objective, "type")
-    put(tune, f"{config}.HyperParameterTuningJobObjective.MetricName", tuning.objective, "metric")
-    put(tune, f"{config}.ResourceLimits.MaxNumberOfTrainingJobs", tuning, "max_jobs")
-    put(tune, f"{config}.ResourceLimits.MaxParallelTrainingJobs", tuning, "max_parallel_jobs")
-    counters: dict[str, int] = {}
-    for item in tuning.ranges:
-        kind = ("CategoricalParameterRanges" if isinstance(item, Categorical) else
-                "ContinuousParameterRanges" if isinstance(item, Continuous) else
-                "IntegerParameterRanges")
-        index = counters[kind] = counters.get(kind, -1) + 1
-        base = f"{config}.ParameterRanges.{kind}.{index}"
-        put(tune, base, item, "name")
-        for member, field in (("Name", "name"), ("MinValue", "min"), ("MaxValue", "max"),
-                              ("ScalingType", "scaling"), ("Values", "values")):
-            if hasattr(item, field):
-                put(tune, f"{base}.{member}", item, field)
-    put(tune, f"{job}.StaticHyperParameters", tuning, "static_hyperparameters")
-    put(tune, f"{job}.AlgorithmSpecification.MetricDefinitions", tuning.objective, "metric")
-    for member, field in (("InstanceType", "instance_type"), ("InstanceCount", "instance_count"),
-                          ("VolumeSizeInGB", "volume_gb")):
-        put(tune, f"{job}.ResourceConfig.{member}", training, field)
-    image_field = "uri" if hasattr(image, "uri") else "name"
-    put(tune, f"{job}.AlgorithmSpecification.TrainingImage", image, image_field)
-    put("CreateModel", "PrimaryContainer.Image", image, image_field)
-    for operation in (tune, "CreateModel"):
-        put(operation, ("TrainingJobDefinition." if operation == tune else "") + "VpcConfig.Subnets",
-            bp.environment, "private_subnets")
-    for operation in (tune, "CreateModel", "CreateEndpointConfig", "CreateEndpoint",
-                      "CreateTransformJob"):
-        put(operation, "Tags", bp, "tags")
-    put("StartJobRun", "JobName", bp.transform, "job_name")
-    put("StartJobRun", "Arguments.--TRAIN_KEY", bp.data, "train")
-    put("StartJobRun", "Arguments.--SCORE_KEY", bp.data, "score")
-    put("StartCrawler", "Name", bp, "name_prefix")
-    put("Invoke", "Payload.prefix", bp, "job_name")
-    deployment = bp.deployment
-    if isinstance(deployment, Endpoint):
-        put("Invoke", "Payload.EndpointName", deployment, "name")
-        for operation in ("CreateEndpoint", "UpdateEndpoint"):
-            put(operation, "EndpointName", deployment, "name")
-        put("CreateEndpointConfig", "ProductionVariants.0.InstanceType", deployment, "instance_type")
-        put("CreateEndpointConfig", "ProductionVariants.0.InitialInstanceCount", deployment,
-            "instance_count")
-    else:
-        put("CreateTransformJob", "TransformResources.InstanceType", deployment, "instance_type")
-        put("CreateTransformJob", "TransformResources.InstanceCount", deployment, "instance_count")
-    return out

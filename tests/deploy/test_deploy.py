@@ -20,8 +20,8 @@ def test_first_deploy_creates_the_stack_uploads_assets_then_data(deployed):
     assert "26 to add, 0 to modify, 0 to remove" in deployed or " to add, 0 to modify" in deployed
     sources, source_bucket = _objects("demo-sourcerepositorybucket")
     assert set(sources) == {a.key for a in pipeline.assets}
-    head = boto3.client("s3").head_object(Bucket=source_bucket, Key=pipeline.script.key)
-    assert head["Metadata"]["sha256"] == pipeline.script.sha256
+    head = boto3.client("s3").head_object(Bucket=source_bucket, Key=pipeline.transform.script.key)
+    assert head["Metadata"]["sha256"] == pipeline.transform.script.sha256
     data, _ = _objects("demo-featurestorebucket")
     assert set(data) == {"data/score/score.csv", "data/train/train.csv"}
     # the order: assets, then scoring data, then training data (which starts a run), said so
@@ -131,7 +131,7 @@ def test_update_uploads_a_changed_script_before_the_change_set_runs(deployed, cl
     script = tmp_path / "transform.py"
     script.write_text((ROOT / "glue" / "transform.py").read_text() + "\n# a changed transform\n")
     variant.write_text(variant.read_text().replace(f'"{ROOT}/glue/transform.py"', f'"{script}"'))
-    new_key = compile_file(variant).pipeline.script.key
+    new_key = compile_file(variant).pipeline.transform.script.key
     code, out, err = cli("deploy", variant, "--stack-name", "demo", "--yes")
     assert code == 0, err
     # the new script is in the bucket before the stack (and so the Glue job) points at it

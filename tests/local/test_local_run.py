@@ -8,6 +8,7 @@ import pytest
 from local_helpers import BLUEPRINTS, ROOT, csv_rows, run, sample, small
 
 from mlops_dsl import GlueTransform, metric
+from mlops_dsl.compiler import compile_blueprint
 from mlops_dsl.local import run_local
 from mlops_dsl.local.summary import render
 
@@ -164,3 +165,25 @@ def test_a_run_outside_us_east_1_creates_its_stores_in_that_region(tmp_path, pro
     result = run(blueprint, tmp_path, progress)
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert (result.run_dir / "output" / "predictions").is_dir()
+
+
+def test_a_task_the_runner_cannot_run_is_refused_before_anything_runs(tmp_path, progress):
+    import copy
+    import dataclasses
+
+    from mlops_dsl.errors import BlueprintError
+    from mlops_dsl.local.runner import RunOptions, run_pipeline
+
+    compiled = compile_blueprint(small(sample()))
+    definition = copy.deepcopy(compiled.definition)
+    definition["States"]["Describe best training job"]["Resource"] = \
+        "arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeEndpoint"
+    odd = dataclasses.replace(compiled, workflow=dataclasses.replace(compiled.workflow,
+                                                                     definition=definition))
+    with pytest.raises(BlueprintError) as raised:
+        run_pipeline(odd, RunOptions(workspace=tmp_path / "runs"), progress)
+    [problem] = raised.value.problems
+    assert problem.code == "MLD504" and problem.field == "Describe best training job"
+    assert "'aws-sdk:sagemaker:describeEndpoint'" in problem.message
+    assert not (tmp_path / "runs").exists()
+    assert progress.stream.getvalue() == ""

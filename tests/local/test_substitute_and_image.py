@@ -10,8 +10,15 @@ from mlops_dsl.compiler import compile_blueprint
 from mlops_dsl.errors import BlueprintError
 from mlops_dsl.local.image import find_program_folder, program_folder
 from mlops_dsl.local.substitute import LocalNames, UnknownPlaceholder, substitute
+from mlops_dsl.model import Names
 
-NAMES = LocalNames("demo", "eu-west-1")
+
+def local_names(region: str, feature_store: str | None = None) -> LocalNames:
+    names = Names(prefix="demo", job_prefix="demo", transform_job="t", image_repository=None)
+    return LocalNames(names, region, feature_store)
+
+
+NAMES = local_names("eu-west-1")
 
 
 def test_placeholders_get_local_names_and_nothing_else_changes():
@@ -23,7 +30,7 @@ def test_placeholders_get_local_names_and_nothing_else_changes():
     assert substitute(tree, NAMES) == {
         "Resource": "arn:aws:states:::glue:startJobRun.sync",
         "S3Uri": "s3://demo-extracts/train/", "N": 3, "L": ["demo-output", None],
-        "Fn": "arn:aws:lambda:eu-west-1:123456789012:function:demo-JobNameFunction",
+        "Fn": "arn:aws:lambda:eu-west-1:123456789012:function:demo-job-name",
         "Role": "arn:aws:iam::123456789012:role/demo-SageMakerRole",
         "Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1",
         "Literal": "${Keep}", "Path.$": "$.a"}
@@ -35,7 +42,7 @@ def test_an_unknown_placeholder_is_an_error_naming_it():
 
 
 def test_an_existing_feature_store_keeps_its_name():
-    names = LocalNames("demo", "us-east-1", "their-bucket")
+    names = local_names("us-east-1", "their-bucket")
     assert names.buckets()["feature-store"] == "their-bucket"
     assert names.buckets()["extracts"] == "demo-extracts"
 

@@ -78,6 +78,6 @@ def test_only_checks_that_do_not_apply_are_skipped_each_with_its_reason(findings
 def test_a_kms_key_leaves_only_the_lambda_trade_offs(compiled_samples, security_tools, tmp_path):
     from mlops_dsl.compiler import TEMPLATE, compile_blueprint
 
-    bp = compiled_samples["attrition_endpoint"].pipeline.blueprint.with_(kms_key=KMS_KEY)
+    bp = compiled_samples["attrition_endpoint"].blueprint.with_(kms_key=KMS_KEY)
     found = _checkov(security_tools, compile_blueprint(bp).files[TEMPLATE], tmp_path)
     assert {check for check, _ in found["failed"]} == {"CKV_AWS_115"}, found["failed"]

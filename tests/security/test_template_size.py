@@ -16,7 +16,7 @@ def test_every_sample_template_fits_inline(compiled_samples, kms):
 
     for name, compiled in compiled_samples.items():
         if kms:
-            compiled = compile_blueprint(compiled.pipeline.blueprint.with_(kms_key=KMS_KEY), name=name)
+            compiled = compile_blueprint(compiled.blueprint.with_(kms_key=KMS_KEY), name=name)
             assert compiled.pipeline.kms_key_arn == KMS_KEY
         size = len(compiled.files[TEMPLATE])
         assert size < MAX_INLINE_BODY_BYTES, f"{name}{' with a KMS key' if kms else ''}: {size:,} bytes"

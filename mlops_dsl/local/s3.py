@@ -1,9 +1,8 @@
-"""``aws-sdk:s3:*`` tasks against moto's in-process S3, and ``aws-sdk:glue:startCrawler``.
+"""``aws-sdk:s3:*`` tasks against moto's in-process S3.
 
 moto's own aws-sdk integration passes a JSON object Body to boto3 unchanged (and fails); Step
 Functions serialises it to JSON text, as here. S3 errors are named like the aws-sdk integration's
-(``S3.NoSuchKeyException``). The crawler has no local counterpart: the call is recorded and
-reported, and succeeds.
+(``S3.NoSuchKeyException``).
 """
 from __future__ import annotations
 
@@ -12,26 +11,42 @@ import re
 
 from botocore.exceptions import ClientError
 
+from ..emit.tasks import s3 as tasks
 from .adapter import TaskFailed
-
-S3_ACTIONS = ("copyObject", "putObject", "deleteObject", "getObject", "headObject")
+from .context import Fake, RunContext
 
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def s3_route(client, action: str):
-    """A route calling S3 ``action`` (e.g. ``putObject``) with the state's Parameters."""
-    method = getattr(client, _snake(action))
+class LocalS3(Fake):
+    """The workflow's S3 calls, on the run's in-process stores."""
 
-    def call(parameters: dict, state: str) -> dict:
+    ROUTES = {tasks.PutObject.API: "put_object", tasks.CopyObject.API: "copy_object",
+              tasks.DeleteObject.API: "delete_object"}
+
+    def __init__(self, context: RunContext):
+        self.client = context.stores.s3
+
+    def put_object(self, parameters: dict, state: str) -> dict:
+        return self.call("putObject", parameters)
+
+    def copy_object(self, parameters: dict, state: str) -> dict:
+        return self.call("copyObject", parameters)
+
+    def delete_object(self, parameters: dict, state: str) -> dict:
+        return self.call("deleteObject", parameters)
+
+    def call(self, action: str, parameters: dict) -> dict:
+        """S3 ``action`` (e.g. ``putObject``) with a state's Parameters, answered as the aws-sdk
+        integration answers (JSON-safe, no ResponseMetadata, a Body as text)."""
         parameters = dict(parameters)
         body = parameters.get("Body")
         if body is not None and not isinstance(body, (str, bytes)):
             parameters["Body"] = json.dumps(body, separators=(",", ":"))
         try:
-            response = method(**parameters)
+            response = getattr(self.client, _snake(action))(**parameters)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "S3")
             name = f"S3.{code}" if code.endswith("Exception") else f"S3.{code}Exception"
@@ -40,20 +55,3 @@ def s3_route(client, action: str):
         if "Body" in response:
             response["Body"] = response["Body"].read().decode("utf-8", errors="replace")
         return json.loads(json.dumps(response, default=str))
-
-    return call
-
-
-class Crawlers:
-    """Records ``startCrawler`` calls: there is no Glue catalogue or Athena locally."""
-
-    def __init__(self, reporter):
-        self.reporter = reporter
-        self.started: list[str] = []
-
-    def start_crawler(self, parameters: dict, state: str) -> dict:
-        name = parameters.get("Name")
-        self.started.append(name)
-        self.reporter.say(f"crawler {name}: not run locally (no Glue Data Catalog); in AWS it "
-                          "catalogues the output store for Athena", indent=1)
-        return {}

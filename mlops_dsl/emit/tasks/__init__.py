@@ -1,0 +1,14 @@
+"""One class per service integration the workflow calls; each renders its Task and its grants.
+
+``ALL`` lists them: the local runner keys its routes by their ``API`` and refuses to start a
+workflow with a Task it has no route for.
+"""
+from . import awslambda, glue, s3, sagemaker
+from .base import Grant, Integration
+
+ALL = (glue.StartJobRunSync, glue.StartCrawler, awslambda.Invoke, sagemaker.CreateTuningJobSync,
+       sagemaker.DescribeTrainingJob, sagemaker.CreateModel, sagemaker.CreateEndpointConfig,
+       sagemaker.CreateEndpoint, sagemaker.UpdateEndpoint, sagemaker.CreateTransformJobSync,
+       s3.PutObject, s3.CopyObject, s3.DeleteObject)
+
+__all__ = ["ALL", "Grant", "Integration", "awslambda", "glue", "s3", "sagemaker"]

@@ -1,0 +1,163 @@
+"""resolve(blueprint) -> Pipeline: defaults applied, paths made absolute, every name derived.
+
+A pure function of the blueprint plus the bytes of the files it names: user assets are read once
+and content-addressed (sha256), so an unchanged file keeps its key. Range bounds are written as
+SageMaker takes them here, once, so every emitter and the local runner read the same text.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ..dsl import Blueprint, BuiltInImage, ByoImage, Categorical, Continuous, Endpoint
+from ..dsl.gate import OPERATORS
+from ..errors import BlueprintError, Problem
+from .layout import ASSETS_PREFIX, SCORE_PREFIX, TRAIN_PREFIX
+from .names import Names
+from .origin import origin_of, origins_of
+from .pipeline import Pipeline
+from .specs import (Asset, BatchSpec, BuiltInImageSpec, ByoImageSpec, DataSpec, EndpointSpec,
+                    GateSpec, RangeSpec, TrainingSpec, TransformSpec, TuningSpec)
+
+
+def _base_dir(node) -> Path:
+    file = node.where.file
+    if file.startswith("<"):
+        return Path.cwd()
+    return Path(file).resolve().parent
+
+
+def _path(node, value: str) -> Path:
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else (_base_dir(node) / path)
+
+
+def _asset(path: Path) -> Asset:
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    return Asset(path, f"{ASSETS_PREFIX}{digest[:16]}/{path.name}", digest, data)
+
+
+def number_text(value) -> str:
+    """SageMaker takes range bounds as strings; ``1`` not ``1.0`` for whole numbers."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _range(item) -> RangeSpec:
+    if isinstance(item, Categorical):
+        return RangeSpec(kind="Categorical", name=item.name, values=tuple(item.values),
+                         origins=origins_of(item, "name", "values"))
+    return RangeSpec(kind="Continuous" if isinstance(item, Continuous) else "Integer",
+                     name=item.name, min_value=number_text(item.min),
+                     max_value=number_text(item.max), scaling=item.scaling,
+                     origins=origins_of(item, "name", "min", "max", "scaling"))
+
+
+def _files(bp: Blueprint):
+    """The files the blueprint names, checked to exist; raises BlueprintError listing all."""
+    problems: list[Problem] = []
+
+    def existing_file(node, field, value, code, what):
+        path = _path(node, value)
+        if not path.is_file():
+            problems.append(Problem(code, node.field_name(field),
+                                    f"{what} {value!r} does not exist (looked for {path})",
+                                    node.where_of(field)))
+            return None
+        return path
+
+    script = existing_file(bp.transform, "script", bp.transform.script, "MLD201", "Glue script")
+    wheels = [path for path in (existing_file(bp.transform, "wheels", wheel, "MLD202", "Python wheel")
+                                for wheel in bp.transform.wheels) if path is not None]
+    image_source = None
+    if isinstance(bp.image, ByoImage):
+        image_source = _path(bp.image, bp.image.source)
+        if not image_source.is_dir():
+            problems.append(Problem("MLD203", bp.image.field_name("source"),
+                                    f"image folder {bp.image.source!r} does not exist "
+                                    f"(looked for {image_source})", bp.image.where_of("source")))
+        elif not (image_source / "Dockerfile").is_file():
+            problems.append(Problem("MLD203", bp.image.field_name("source"),
+                                    f"image folder {bp.image.source!r} has no Dockerfile",
+                                    bp.image.where_of("source")))
+    data = {}
+    for kind in ("train", "score"):
+        value = getattr(bp.data, kind)
+        data[kind] = None if value is None else existing_file(
+            bp.data, kind, value, "MLD204", f"local {kind} data")
+    if problems:
+        raise BlueprintError(problems)
+    return script, wheels, image_source, data
+
+
+def resolve(bp: Blueprint, name: str) -> Pipeline:
+    """Resolve a blueprint already checked by validate.blueprint; raises BlueprintError on bad paths."""
+    script, wheels, image_source, data = _files(bp)
+    tuning, training, gate = bp.tuning, bp.training, bp.gate
+    if isinstance(bp.image, ByoImage):
+        image = ByoImageSpec(name=bp.image.name, tag=bp.image.tag, source=image_source,
+                             origins=origins_of(bp.image, "name", "tag", "source"))
+    else:
+        assert isinstance(bp.image, BuiltInImage)
+        image = BuiltInImageSpec(uri=bp.image.uri, origins=origins_of(bp.image, "uri"))
+    deployment = bp.deployment
+    if isinstance(deployment, Endpoint):
+        target = EndpointSpec(name=deployment.name, instance_type=deployment.instance_type,
+                              instance_count=deployment.instance_count,
+                              origins=origins_of(deployment, "name", "instance_type",
+                                                 "instance_count"))
+    else:
+        target = BatchSpec(instance_type=deployment.instance_type,
+                           instance_count=deployment.instance_count,
+                           origins=origins_of(deployment, "instance_type", "instance_count"))
+    names_origins = {"prefix": origin_of(bp, "name_prefix"), "job_prefix": origin_of(bp, "job_name"),
+                     "transform_job": origin_of(bp.transform, "job_name")}
+    if isinstance(bp.image, ByoImage):
+        names_origins["image_repository"] = image.origin("name")
+    return Pipeline(
+        name=name,
+        names=Names(prefix=bp.name_prefix, job_prefix=bp.job_name,
+                    transform_job=bp.transform.job_name,
+                    image_repository=bp.image.name if isinstance(bp.image, ByoImage) else None,
+                    origins=names_origins),
+        job_name=bp.job_name,
+        tags=tuple(sorted(bp.tags.items())),
+        region=bp.environment.region,
+        vpc_id=bp.environment.vpc_id,
+        private_subnets=bp.environment.private_subnets,
+        credentials_file=bp.credentials_file,
+        kms_key_arn=bp.kms_key,
+        existing_feature_store=bp.feature_store.existing_bucket,
+        transform=TransformSpec(command="glueetl" if bp.transform.spark else "pythonshell",
+                                script=_asset(script), wheels=tuple(_asset(w) for w in wheels),
+                                origins=origins_of(bp.transform, "script", "wheels", "spark",
+                                                   "job_name")),
+        image=image,
+        tuning=TuningSpec(objective_metric=tuning.objective.metric,
+                          objective_type=tuning.objective.type, strategy=tuning.strategy,
+                          max_jobs=tuning.max_jobs, max_parallel_jobs=tuning.max_parallel_jobs,
+                          ranges=tuple(_range(item) for item in tuning.ranges),
+                          static_hyperparameters=tuple(tuning.static_hyperparameters.items()),
+                          origins={**origins_of(tuning, "strategy", "max_jobs", "max_parallel_jobs",
+                                                "ranges", "static_hyperparameters"),
+                                   "objective_metric": origin_of(tuning.objective, "metric"),
+                                   "objective_type": origin_of(tuning.objective, "type")}),
+        training=TrainingSpec(instance_type=training.instance_type,
+                              instance_count=training.instance_count, volume_gb=training.volume_gb,
+                              origins=origins_of(training, "instance_type", "instance_count",
+                                                 "volume_gb")),
+        gate=GateSpec(metric=gate.metric, operator=gate.operator,
+                      symbol=OPERATORS.get(gate.operator, gate.operator),
+                      threshold=float(gate.threshold),
+                      origins=origins_of(gate, "metric", "operator", "threshold")),
+        deployment=target,
+        data=DataSpec(train=data["train"], score=data["score"],
+                      train_key=TRAIN_PREFIX + (data["train"].name if data["train"] else "train.csv"),
+                      score_key=SCORE_PREFIX + (data["score"].name if data["score"] else "score.csv"),
+                      origins=origins_of(bp.data, "train", "score")),
+        where=bp.where,
+        origins={**origins_of(bp, "name_prefix", "job_name", "tags", "kms_key", "credentials_file"),
+                 **origins_of(bp.environment, "region", "vpc_id", "private_subnets"),
+                 "existing_feature_store": origin_of(bp.feature_store, "existing_bucket")},
+    )
