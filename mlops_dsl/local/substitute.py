@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..emit import names as n
-from ..substitute import fn_sub
+from ..asl.fn_sub import fn_sub
 
 ACCOUNT = "123456789012"  # moto's default account id
 PARTITION = "aws"
