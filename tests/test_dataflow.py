@@ -6,7 +6,7 @@ import importlib.util
 from helpers import BLUEPRINTS, ROOT
 from mlops_dsl.compiler import compile_file
 from mlops_dsl.emit import names as n
-from mlops_dsl.validate.dataflow import HANDLER_OUTPUTS, check_dataflow, parse_path
+from mlops_dsl.validate.dataflow import HANDLER_OUTPUTS, check_dataflow
 
 ARN = "arn:${AWS::Partition}:states:::"
 
@@ -32,12 +32,6 @@ def _chain(*states) -> dict:
 JOB_NAME = ("Name", {"Type": "Task", "Resource": ARN + "lambda:invoke",
                      "Parameters": {"FunctionName": "${JobNameFunction.Arn}", "Payload": {}},
                      "ResultPath": "$.names", "ResultSelector": {"JobName.$": "$.Payload.JobName"}})
-
-
-def test_parse_path():
-    assert parse_path("$.a[0]['b c'].d") == ["a", 0, "b c", "d"]
-    assert parse_path("$$.Execution.Id") == ["Execution", "Id"]
-    assert parse_path("$") == []
 
 
 def test_every_sample_passes():

@@ -8,8 +8,8 @@ import pytest
 
 from helpers import ROOT, sample_blueprints
 from mlops_dsl.compiler import WORKFLOW, compile_file
-from mlops_dsl.substitute import fn_sub, placeholders
-from mlops_dsl.validate.workflow import check_workflow, expression_problem
+from mlops_dsl.asl.fn_sub import fn_sub, placeholders
+from mlops_dsl.validate.workflow import check_workflow
 
 ASL_VALIDATOR = ROOT / "tests" / "asl" / "node_modules" / ".bin" / "asl-validator"
 SAMPLES = sample_blueprints()
@@ -168,32 +168,6 @@ def test_overlong_state_name_is_reported():
     definition["States"]["C"] = {"Type": "Pass", "Next": name}
     assert f"statemachine.asl.json#/States/{name}: {name}: state name has 81 characters; the limit is 80 [MLD307]" \
         in _messages(definition)
-
-
-@pytest.mark.parametrize("expression,problem", [
-    ("$.a.b", None),
-    ("$$.Execution.Name", None),
-    ("States.Format('s3://b/{}/x', $.names.JobName)", None),
-    ("States.Format('{}', States.UUID())", None),
-    ("States.Nope($.a)", "States.Nope is not an intrinsic function"),
-    ("States.Format('{}, $.a)", "unbalanced quotes in \"States.Format('{}, $.a)\""),
-    ("States.Format('{}', $.a..b)", "'$.a..b' is not a valid JSONPath"),
-])
-def test_expressions(expression, problem):
-    assert expression_problem(expression) == problem
-
-
-def test_transitions_of_a_state_in_one_order():
-    from mlops_dsl.asl import transitions
-
-    state = {"Type": "Choice", "Default": "D",
-             "Choices": [{"Variable": "$.x", "BooleanEquals": True, "Next": "A"}],
-             "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}]}
-    assert [(t.field, t.target) for t in transitions(state)] == [
-        ("Choices/0/Next", "A"), ("Default", "D"), ("Catch/0/Next", "F")]
-    assert transitions(state)[0].rule["Variable"] == "$.x"
-    assert transitions(state)[2].catch["ErrorEquals"] == ["States.ALL"]
-    assert [t.field for t in transitions({"Type": "Pass", "Next": "B"})] == ["Next"]
 
 
 def test_the_state_machine_role_is_the_union_of_its_tasks_grants():

@@ -25,7 +25,7 @@ def _diff(args) -> int:
     from ..deploy import stack as stacks
     from ..deploy.apply import STATE_MACHINE
     from ..deploy.command import compile_and_connect
-    from ..deploy.workflow_diff import diff
+    from ..asl.diff import diff
 
     compiled, aws = compile_and_connect(args)
     cf = aws.client("cloudformation")

@@ -26,7 +26,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..compiler import compile_file
-    from ..graph import render
+    from ..asl.graph import render
 
     compiled = compile_file(args.blueprint, name=args.name)
     text = render(compiled.definition, args.format, gate_aliases(compiled))

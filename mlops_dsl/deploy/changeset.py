@@ -119,12 +119,12 @@ def _wait_until_computed(cf, plan: Plan) -> None:
 
 
 def _describe_all(cf, plan: Plan) -> dict:
+    """The change set's description (its first page) with every change of every page in ``plan``."""
     first: dict = {}
-    token = None
     try:
-        while True:
-            extra = {"NextToken": token} if token else {}
-            page = cf.describe_change_set(ChangeSetName=plan.arn, StackName=plan.stack_name, **extra)
+        pages = cf.get_paginator("describe_change_set").paginate(ChangeSetName=plan.arn,
+                                                                 StackName=plan.stack_name)
+        for page in pages:
             first = first or page
             for item in page.get("Changes", ()):
                 change = item.get("ResourceChange", {})
@@ -132,11 +132,9 @@ def _describe_all(cf, plan: Plan) -> dict:
                     change.get("Action", ""), change.get("LogicalResourceId", ""),
                     change.get("ResourceType", ""), change.get("Replacement", "") or "",
                     tuple(change.get("Scope", ()) or ())))
-            token = page.get("NextToken")
-            if not token:
-                return first
     except Exception as error:  # noqa: BLE001
         raise translate(error, "describing the change set") from None
+    return first
 
 
 def delete(cf, plan: Plan) -> None:

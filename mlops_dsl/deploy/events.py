@@ -51,20 +51,15 @@ def seen_event_ids(cf, stack_name: str) -> set[str]:
 def _new_events(cf, stack_name: str, seen: set[str]) -> list[dict]:
     """New events, oldest first; stops paging at the first event already seen."""
     fresh = []
-    token = None
-    while True:
-        extra = {"NextToken": token} if token else {}
-        try:
-            page = cf.describe_stack_events(StackName=stack_name, **extra)
-        except Exception as error:  # noqa: BLE001
-            raise translate(error, f"reading the events of stack {stack_name}") from None
-        for event in page.get("StackEvents", ()):
-            if event["EventId"] in seen:
-                return list(reversed(fresh))
-            fresh.append(event)
-        token = page.get("NextToken")
-        if not token:
-            return list(reversed(fresh))
+    try:
+        for page in cf.get_paginator("describe_stack_events").paginate(StackName=stack_name):
+            for event in page.get("StackEvents", ()):  # newest first
+                if event["EventId"] in seen:
+                    return list(reversed(fresh))
+                fresh.append(event)
+    except Exception as error:  # noqa: BLE001
+        raise translate(error, f"reading the events of stack {stack_name}") from None
+    return list(reversed(fresh))
 
 
 def follow(cf, stack_name: str, *, seen: set[str], expected: int = 0, out=print,

@@ -1,26 +1,17 @@
 """Start a run of the pipeline and follow it state by state until it ends.
 
-``follow`` reads ``get_execution_history`` (paged, oldest first) and prints each state entered and
-exited; when the run fails it names the failing state with the error and cause.
+``follow`` reads the execution's history (``mlops_dsl.asl.history``: paged, oldest first) and
+prints each state entered and exited; when the run fails it names the failing state with the error
+and cause.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
+from ..asl.history import Event, ExecutionOutcome, HistoryFollower
 from .faults import translate
 
-POLL_SECONDS = 5.0  # between get_execution_history polls; each poll is one API call
-FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-FAILED_EVENTS = ("Failed", "TimedOut", "Aborted")
-
-
-@dataclass
-class RunResult:
-    status: str
-    failed_state: str | None = None
-    error: str | None = None
-    cause: str | None = None
+POLL_SECONDS = 5.0  # between get_execution_history polls; each poll is one API call (or a few)
 
 
 def execution_name() -> str:
@@ -38,74 +29,28 @@ def start(sfn, arn: str, *, name: str | None = None, payload: str = "{}") -> str
         raise translate(error, "starting an execution") from None
 
 
-def _history(sfn, execution_arn: str, after: int) -> list[dict]:
-    events = []
-    token = None
-    while True:
-        extra = {"nextToken": token} if token else {}
-        try:
-            page = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000, **extra)
-        except Exception as error:  # noqa: BLE001
-            raise translate(error, "reading the execution history") from None
-        events += [e for e in page.get("events", ()) if e["id"] > after]
-        token = page.get("nextToken")
-        if not token:
-            return sorted(events, key=lambda e: e["id"])
-
-
-def _details(event: dict) -> dict:
-    for key, value in event.items():
-        if key.endswith("EventDetails") and isinstance(value, dict):
-            return value
-    return {}
-
-
-class _Printer:
-    """Turns history events into lines and remembers the failure, if any."""
-
-    def __init__(self, out):
-        self.out = out
-        self.last_id = 0
-        self.current: str | None = None
-        self.result = RunResult("RUNNING")
-
-    def consume(self, events: list[dict]) -> None:
-        for event in events:
-            self.last_id = event["id"]
-            kind, details = event["type"], _details(event)
-            stamp = event.get("timestamp")
-            when = stamp.strftime("%H:%M:%S ") if hasattr(stamp, "strftime") else ""
-            if kind.endswith("StateEntered"):
-                self.current = details.get("name")
-                self.out(f"  {when}-> {self.current}")
-            elif kind.endswith("StateExited"):
-                self.out(f"  {when}<- {details.get('name')}")
-            elif kind.endswith(FAILED_EVENTS) and (details.get("error") or details.get("cause")):
-                if not kind.startswith("Execution"):
-                    self.out(f"  {when}!! {self.current}: {kind}: {details.get('error', '')}")
-                    if self.result.failed_state is None:
-                        self.result.failed_state = self.current
-                self.result.error = details.get("error") or self.result.error
-                self.result.cause = details.get("cause") or self.result.cause
+def line(event: Event) -> str | None:
+    """How ``run --follow`` shows an event: ``  12:00:01 -> Tune model``, ``<-`` when it is left,
+    ``!!`` with the error when a state fails; None for the events it does not show."""
+    stamp = event.timestamp
+    when = stamp.strftime("%H:%M:%S ") if hasattr(stamp, "strftime") else ""
+    if event.entered:
+        return f"  {when}-> {event.state}"
+    if event.exited:
+        return f"  {when}<- {event.state}"
+    if event.failure and not event.of_execution:
+        return f"  {when}!! {event.state}: {event.kind}: {event.details.get('error', '')}"
+    return None
 
 
 def follow(sfn, execution_arn: str, *, out=print, poll_seconds: float | None = None,
-           sleep=time.sleep) -> RunResult:
+           sleep=time.sleep) -> ExecutionOutcome:
     """Print states as they are entered and exited until the execution ends."""
-    printer = _Printer(out)
-    while True:
-        printer.consume(_history(sfn, execution_arn, printer.last_id))
-        try:
-            described = sfn.describe_execution(executionArn=execution_arn)
-        except Exception as error:  # noqa: BLE001
-            raise translate(error, "checking the execution") from None
-        if described["status"] in FINISHED:
-            printer.consume(_history(sfn, execution_arn, printer.last_id))
-            result = printer.result
-            result.status = described["status"]
-            if result.status != "SUCCEEDED":
-                result.error = result.error or described.get("error")
-                result.cause = result.cause or described.get("cause")
-                result.failed_state = result.failed_state or printer.current
-            return result
-        sleep(POLL_SECONDS if poll_seconds is None else poll_seconds)
+    def show(event: Event) -> None:
+        text = line(event)
+        if text is not None:
+            out(text)
+
+    follower = HistoryFollower(sfn, execution_arn, show, translate=translate)
+    return follower.follow(poll_seconds=POLL_SECONDS if poll_seconds is None else poll_seconds,
+                           sleep=sleep)

@@ -1,19 +1,14 @@
 """The deployment gate, written as a comparison: ``metric("roc_auc") > 0.85``.
 
-Python comparison operators map onto Step Functions' numeric Choice operators, so what the user
-writes is exactly what the compiled Choice state tests.
+Python comparison operators map onto Step Functions' numeric Choice operators (the table in
+``mlops_dsl.asl.operators``), so what the user writes is exactly what the compiled Choice state tests.
 """
 from __future__ import annotations
 
+from ..asl.operators import NUMERIC, NUMERIC_BY_SYMBOL
 from ._node import Node, node
 
-OPERATORS = {
-    "NumericGreaterThan": ">",
-    "NumericGreaterThanEquals": ">=",
-    "NumericLessThan": "<",
-    "NumericLessThanEquals": "<=",
-    "NumericEquals": "==",
-}
+OPERATORS = {name: operator.symbol for name, operator in NUMERIC.items()}  # ASL name -> symbol
 
 
 @node
@@ -38,20 +33,23 @@ class metric:  # noqa: N801 - reads as a function in blueprints: metric("auc") >
     def __init__(self, name: str):
         self.name = name
 
+    def _gate(self, symbol: str, threshold) -> Gate:
+        return Gate(metric=self.name, operator=NUMERIC_BY_SYMBOL[symbol].name, threshold=threshold)
+
     def __gt__(self, threshold):
-        return Gate(metric=self.name, operator="NumericGreaterThan", threshold=threshold)
+        return self._gate(">", threshold)
 
     def __ge__(self, threshold):
-        return Gate(metric=self.name, operator="NumericGreaterThanEquals", threshold=threshold)
+        return self._gate(">=", threshold)
 
     def __lt__(self, threshold):
-        return Gate(metric=self.name, operator="NumericLessThan", threshold=threshold)
+        return self._gate("<", threshold)
 
     def __le__(self, threshold):
-        return Gate(metric=self.name, operator="NumericLessThanEquals", threshold=threshold)
+        return self._gate("<=", threshold)
 
     def __eq__(self, threshold):  # type: ignore[override]
-        return Gate(metric=self.name, operator="NumericEquals", threshold=threshold)
+        return self._gate("==", threshold)
 
     def __repr__(self) -> str:
         return f"metric({self.name!r})"

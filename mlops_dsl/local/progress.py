@@ -1,9 +1,9 @@
 """Live progress as plain text lines: each state as it runs, each training job, the gate decision.
 
 ``Reporter`` prints lines prefixed with the time since the run started, from any thread, and keeps
-named timings for the summary and the benchmark. ``Follower`` reads the execution's history from
-the (in-process) Step Functions service and reports what the interpreter did, exactly as
-``run --follow`` reads it from AWS.
+named timings for the summary and the benchmark. ``StatePrinter`` turns the events of the
+execution's history, which ``mlops_dsl.asl.history`` reads from the (in-process) Step Functions
+service exactly as ``run --follow`` reads them from AWS, into lines of what the interpreter did.
 """
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import sys
 import threading
 import time
 
-OPERATOR_SYMBOLS = {"NumericGreaterThan": ">", "NumericGreaterThanEquals": ">=",
-                    "NumericLessThan": "<", "NumericLessThanEquals": "<=", "NumericEquals": "=="}
+from ..asl.history import Event
+from ..asl.operators import NUMERIC
+from ..asl.paths import value_at
 
 
 class Reporter:
@@ -39,71 +40,45 @@ class Reporter:
             self.timings[name] = seconds
 
 
-def lookup(document, path: str):
-    """The value at a simple JSONPath (``$.a.b.c``) in a document, or None."""
-    value = document
-    for part in path.lstrip("$").strip(".").split("."):
-        if not part:
-            continue
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
 def describe_choice(state: dict, state_input: str, next_state: str) -> str:
     """``roc_auc 0.8312 > 0.8: yes -> Create model`` for a Choice state with one numeric rule."""
     rules = state.get("Choices", [])
     if len(rules) != 1 or "Variable" not in rules[0]:
         return f"-> {next_state}"
     rule = rules[0]
-    operator = next((key for key in rule if key in OPERATOR_SYMBOLS), None)
+    operator = next((key for key in rule if key in NUMERIC), None)
     if operator is None:
         return f"-> {next_state}"
     try:
         document = json.loads(state_input)
     except ValueError:
         document = {}
-    value = lookup(document, rule["Variable"])
+    value = value_at(document, rule["Variable"])
     name = rule["Variable"]
     if name.endswith(".Value"):  # a SageMaker metric: {MetricName, Value}
-        name = lookup(document, name[:-len(".Value")] + ".MetricName") or name
+        name = value_at(document, name[:-len(".Value")] + ".MetricName") or name
     verdict = "passed" if next_state == rule.get("Next") else "failed"
     shown = f"{value:g}" if isinstance(value, (int, float)) else repr(value)
-    return (f"{name} {shown} {OPERATOR_SYMBOLS[operator]} {rule[operator]:g}? {verdict} "
+    return (f"{name} {shown} {NUMERIC[operator].symbol} {rule[operator]:g}? {verdict} "
             f"-> {next_state}")
 
 
-class Follower:
-    """Prints new events of one execution's history; ``poll`` may be called from any thread."""
+class StatePrinter:
+    """Prints each state as it runs, how long it took, failures, and the gate's decision; give its
+    ``show`` to a ``HistoryFollower``. ``gate_line`` is the last Choice decision it printed."""
 
-    def __init__(self, sfn, execution_arn: str, definition: dict, reporter: Reporter):
-        self.sfn = sfn
-        self.arn = execution_arn
+    def __init__(self, definition: dict, reporter: Reporter):
         self.states = definition.get("States", {})
         self.reporter = reporter
-        self.seen = 0
         self.entered: dict[str, float] = {}
         self.pending_choice: tuple[str, str] | None = None  # (choice state, its input)
         self.gate_line: str | None = None
-        self.current_state: str | None = None
-        self.last_failure: dict | None = None
-        self._lock = threading.Lock()
 
-    def poll(self) -> None:
-        with self._lock:
-            events = self.sfn.get_execution_history(executionArn=self.arn,
-                                                    maxResults=1000)["events"]
-            for event in events[self.seen:]:
-                self._report(event)
-            self.seen = len(events)
-
-    def _report(self, event: dict) -> None:
-        kind = event["type"]
+    def show(self, event: Event) -> None:
+        kind = event.kind
         say = self.reporter.say
-        if kind.endswith("StateEntered"):
-            details = event["stateEnteredEventDetails"]
-            name = details["name"]
+        if event.entered:
+            name = event.state
             if self.pending_choice:
                 choice, choice_input = self.pending_choice
                 line = describe_choice(self.states.get(choice, {}), choice_input, name)
@@ -111,23 +86,19 @@ class Follower:
                 say(line, indent=1)
                 self.pending_choice = None
             self.entered[name] = time.monotonic()
-            self.current_state = name
             say(f"> {name}")
             if kind == "ChoiceStateEntered":
-                self.pending_choice = (name, details.get("input", "{}"))
-        elif kind.endswith("StateExited") and kind != "ChoiceStateExited":
-            name = event["stateExitedEventDetails"]["name"]
+                self.pending_choice = (name, event.details.get("input", "{}"))
+        elif event.exited and kind != "ChoiceStateExited":
+            name = event.state
             started = self.entered.get(name)
             took = f" in {time.monotonic() - started:.1f}s" if started else ""
             if started:
                 self.reporter.record(f"state: {name}", time.monotonic() - started)
             say(f"done{took}", indent=1)
         elif kind in ("TaskFailed", "LambdaFunctionFailed"):
-            details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-            self.last_failure = details
-            say(f"failed: {details.get('error')}", indent=1)
+            say(f"failed: {event.details.get('error')}", indent=1)
         elif kind == "ExecutionFailed":
-            details = event.get("executionFailedEventDetails", {})
-            say(f"execution failed: {details.get('error')}")
+            say(f"execution failed: {event.details.get('error')}")
         elif kind == "ExecutionSucceeded":
             say("execution succeeded")

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..asl.history import HistoryFollower
 from ..emit import names as n
 from ..errors import BlueprintError, Problem
 from .fake import arn
 from .image import program_folder
-from .progress import Follower, Reporter
+from .progress import Reporter, StatePrinter
 from .substitute import LocalNames, substitute
 
 DEFAULT_WORKSPACE = Path(".mlops") / "runs"
@@ -195,8 +196,9 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
         sagemaker = next(fake for fake in fakes if isinstance(fake, LocalSageMaker))
         routes = {api: route for fake in fakes for api, route in fake.routes().items()}
         machine_arn = arn("states", pipeline.region, f"stateMachine:{pipeline.names.state_machine}")
-        follower = Follower(sfn, machine_arn.replace(":stateMachine:", ":execution:") +
-                            f":{run_id}", definition, reporter)
+        printer = StatePrinter(definition, reporter)
+        follower = HistoryFollower(sfn, machine_arn.replace(":stateMachine:", ":execution:") +
+                                   f":{run_id}", printer.show)
 
         def announced(route):
             def call(parameters, state):
@@ -217,26 +219,22 @@ def _execute(pipeline, definition, names, program, run_id, run_dir, work, report
                                             input="{}")["executionArn"]
             reporter.record("interpreter start", time.monotonic() - began)
             try:
-                while True:
-                    described = sfn.describe_execution(executionArn=execution)
-                    if described["status"] != "RUNNING":
-                        break
-                    follower.poll()
-                    time.sleep(POLL_SECONDS)
+                outcome = follower.follow(poll_seconds=POLL_SECONDS)
             except KeyboardInterrupt:
                 reporter.say("interrupted: stopping the running programs")
                 children.stop_all()  # the running task fails with Interrupted, no new one starts
                 sagemaker.stop_endpoints()
                 described = _wait_for_end(sfn, execution)
-            follower.poll()
-        result.status = described["status"]
+                follower.poll()
+                outcome = follower.outcome(described)
+        result.status = outcome.status
         if result.status != "SUCCEEDED":
-            result.error, result.cause = described.get("error"), described.get("cause")
-            result.failed_state = follower.current_state
+            result.error, result.cause = outcome.error, outcome.cause
+            result.failed_state = outcome.failed_state
         if result.error == INTERRUPTED or children.cancelled.is_set():
             result.status, result.error = "ABORTED", INTERRUPTED
-        result.output = json.loads(described.get("output") or "{}")
-        result.gate_line = follower.gate_line
+        result.output = json.loads(outcome.output or "{}")
+        result.gate_line = printer.gate_line
         result.exported = stores.export(run_dir)
     result.sagemaker, result.jobs = sagemaker, context.jobs
     result.seconds = reporter.elapsed()

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from ..emit import handlers
 from ..emit import names as n
+from ..asl.fn_sub import fn_sub
 from ..model.names import ENDPOINT_CHECK_FUNCTION, JOB_NAME_FUNCTION, Names
-from ..substitute import fn_sub
 from .fake import ACCOUNT, PARTITION, URL_SUFFIX, arn
 
 # logical id -> the store's local short name (bucket "<prefix>-<short>", folder "<short>/")

@@ -6,14 +6,10 @@
 from __future__ import annotations
 
 import json
-import operator
 from pathlib import Path
 
+from ..asl.operators import NUMERIC
 from .stores import split_uri
-
-COMPARE = {"NumericGreaterThan": operator.gt, "NumericGreaterThanEquals": operator.ge,
-           "NumericLessThan": operator.lt, "NumericLessThanEquals": operator.le,
-           "NumericEquals": operator.eq}
 
 
 def best_job(result):
@@ -77,7 +73,7 @@ def gate_verdict(result, best) -> str:
     if best is None or gate.metric not in best.metrics:
         return f"gate {gate.describe()}: no metric to compare"
     value = best.metrics[gate.metric]
-    passed = COMPARE[gate.operator](value, float(gate.threshold))
+    passed = NUMERIC[gate.operator].compare(value, float(gate.threshold))
     return (f"gate {gate.describe()}: best {gate.metric} {value:g} "
             f"{'passes' if passed else 'does not pass'}")
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 
-from ..asl import transitions
+from ..asl.intrinsics import RESULTS, call, is_expression
+from ..asl.paths import is_context, parse_path
+from ..asl.transitions import transitions
 from ..emit import names as n
 from ..errors import Location, Problem
 from .service_params import _label, operation_name, parse_resource, service_model
-from .workflow import INTRINSIC, _split_arguments
-
-SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\['([^']+)'\]|\[(\*)\]")
 
 # What each Lambda handler in lambdas/ returns (their docstrings; tests/security checks they do).
 HANDLER_OUTPUTS = {
@@ -39,8 +38,6 @@ SYNC_RESULTS = {
     ("glue", "StartJobRun"): ("GetJobRun", "JobRun"),
     ("stepfunctions", "StartExecution"): ("DescribeExecution", None),
 }
-STRING_INTRINSICS = {"States.Format", "States.JsonToString", "States.Base64Encode",
-                     "States.Base64Decode", "States.Hash", "States.UUID"}
 CONTEXT = {
     "Execution": {"Id": "string", "Input": None, "Name": "string", "RoleArn": "string",
                   "StartTime": "string", "RedriveCount": "number", "RedriveTime": "string"},
@@ -141,20 +138,6 @@ def _from_spec(spec) -> Shape:
 CONTEXT_SHAPE = Obj({k: _from_spec(v) for k, v in CONTEXT.items()}, "the context object")
 
 
-def parse_path(path: str) -> list | None:
-    """Segments of a JSONPath (``$.a[0]['b']`` -> ['a', 0, 'b']), or None if it is not one."""
-    root = "$$" if path.startswith("$$") else "$"
-    rest, segments, position = path[len(root):], [], 0
-    while position < len(rest):
-        match = SEGMENT.match(rest, position)
-        if not match:
-            return None
-        name, index, quoted, star = match.groups()
-        segments.append(name or quoted or (int(index) if index is not None else star))
-        position = match.end()
-    return segments
-
-
 def _show(segments) -> str:
     return "$" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in segments)
 
@@ -193,12 +176,13 @@ class _Flow:
         """The shape at ``path`` in ``shape``; reports a problem when it is not there."""
         if not isinstance(path, str):
             return UNKNOWN
-        if INTRINSIC.match(path):
-            return self.intrinsic(shape, path, state, pointer, where, result_of)
+        intrinsic = call(path)
+        if intrinsic:
+            return self.intrinsic(shape, intrinsic, state, pointer, where, result_of)
         segments = parse_path(path)
         if segments is None:
             return UNKNOWN  # syntax is check_workflow's MLD303
-        context = path.startswith("$$")
+        context = is_context(path)
         current = CONTEXT_SHAPE if context else shape
         for depth, segment in enumerate(segments):
             found = current.child(segment)
@@ -228,18 +212,15 @@ class _Flow:
                                        f"({current.label}) has no {name!r}{listed}")
         self.problems.append(Problem(code, state, message, Location(self.file, pointer=pointer)))
 
-    def intrinsic(self, shape, expression, state, pointer, where, result_of) -> Shape:
-        function, arguments = INTRINSIC.match(expression).groups()
-        for argument in _split_arguments(arguments):
-            if argument.startswith("$") or argument.startswith("States."):
+    def intrinsic(self, shape, intrinsic, state, pointer, where, result_of) -> Shape:
+        function, arguments = intrinsic
+        for argument in arguments:
+            if is_expression(argument):
                 self.read(shape, argument, state, pointer, where, result_of)
-        if function in STRING_INTRINSICS:
-            return Leaf("string")
-        if function in ("States.MathAdd", "States.MathRandom", "States.ArrayLength"):
-            return Leaf("number")
-        if function == "States.Array":
+        kind = RESULTS.get(function)
+        if kind == "array":
             return Lst(UNKNOWN)
-        return UNKNOWN
+        return Leaf(kind) if kind else UNKNOWN
 
     def template(self, value, shape: Shape, state: str, pointer: str, field: str,
                  result_of: str | None = None) -> Shape:
@@ -350,7 +331,7 @@ def _place(flow, raw: Shape, result_path, result: Shape, state: str) -> Shape:
     if result_path is None:
         return raw
     segments = parse_path(result_path) if isinstance(result_path, str) else None
-    if segments is None or result_path.startswith("$$"):
+    if segments is None or is_context(result_path):
         return UNKNOWN
     return _set(raw, segments, result)
 

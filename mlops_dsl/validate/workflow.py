@@ -6,64 +6,13 @@ against numbers use numbers (not strings). Problems carry a JSON pointer into th
 """
 from __future__ import annotations
 
-import re
-
-from ..asl import transitions
+from ..asl.intrinsics import expression_problem
+from ..asl.operators import NUMERIC
+from ..asl.paths import is_path
+from ..asl.transitions import TERMINAL, transitions
 from ..errors import Location, Problem
 
-PATH = re.compile(r"^\$\$?(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^']+'\]|\[\*\])*$")
-INTRINSIC = re.compile(r"^(States\.[A-Za-z]+)\((.*)\)$", re.S)
-INTRINSICS = {"States.Format", "States.StringToJson", "States.JsonToString", "States.Array",
-              "States.ArrayPartition", "States.ArrayContains", "States.ArrayRange",
-              "States.ArrayGetItem", "States.ArrayLength", "States.ArrayUnique",
-              "States.Base64Encode", "States.Base64Decode", "States.Hash", "States.JsonMerge",
-              "States.MathRandom", "States.MathAdd", "States.StringSplit", "States.UUID"}
-TERMINAL = {"Succeed", "Fail"}
-NUMERIC_OPERATORS = {"NumericEquals", "NumericLessThan", "NumericGreaterThan",
-                     "NumericLessThanEquals", "NumericGreaterThanEquals"}
 MAX_STATE_NAME = 80  # Step Functions state-name limit
-
-
-def _split_arguments(text: str) -> list[str]:
-    """Split intrinsic arguments on top-level commas, honouring quotes and parentheses."""
-    parts, depth, quoted, current = [], 0, False, ""
-    for index, char in enumerate(text):
-        if char == "'" and (index == 0 or text[index - 1] != "\\"):
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-        if char == "," and depth == 0 and not quoted:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        parts.append(current.strip())
-    return parts
-
-
-def expression_problem(expression: str) -> str | None:
-    """Why a ``.$`` value is not a valid path or intrinsic call, or None when it is."""
-    match = INTRINSIC.match(expression)
-    if not match:
-        return None if PATH.match(expression) else f"{expression!r} is not a valid JSONPath"
-    function, arguments = match.groups()
-    if function not in INTRINSICS:
-        return f"{function} is not an intrinsic function"
-    if arguments.count("'") % 2:
-        return f"unbalanced quotes in {expression!r}"
-    for argument in _split_arguments(arguments):
-        if argument.startswith("$"):
-            problem = expression_problem(argument)
-            if problem:
-                return problem
-        elif argument.startswith("States."):
-            problem = expression_problem(argument)
-            if problem:
-                return problem
-    return None
 
 
 def _parameter_paths(value, pointer: str):
@@ -110,7 +59,7 @@ def check_workflow(definition: dict, file: str = "statemachine.asl.json") -> lis
             add("MLD306", base, name, f"{kind} state has neither Next nor End")
         for field in ("InputPath", "OutputPath", "ResultPath"):
             value = state.get(field)
-            if isinstance(value, str) and not PATH.match(value):
+            if isinstance(value, str) and not is_path(value):
                 add("MLD303", f"{base}/{field}", name, f"{field} {value!r} is not a valid JSONPath")
         for field in ("Parameters", "ResultSelector"):
             for pointer, expression in _parameter_paths(state.get(field), f"{base}/{field}"):
@@ -138,9 +87,9 @@ def _check_choice(rule: dict, pointer: str, state: str, add) -> None:
     if "Not" in rule:
         _check_choice(rule["Not"], f"{pointer}/Not", state, add)
     variable = rule.get("Variable")
-    if variable is not None and not PATH.match(variable):
+    if variable is not None and not is_path(variable):
         add("MLD303", f"{pointer}/Variable", state, f"Variable {variable!r} is not a valid JSONPath")
-    for operator in NUMERIC_OPERATORS & set(rule):
+    for operator in (key for key in rule if key in NUMERIC):
         value = rule[operator]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             add("MLD304", f"{pointer}/{operator}", state, f"{operator} compares with "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import types
 
 import boto3
@@ -87,24 +88,45 @@ def test_local_is_delegated_to_the_local_runner(monkeypatch, cli):
     assert seen["args"].workspace == "/tmp/ws" and seen["args"].no_serve and seen["args"].local
 
 
-@pytest.mark.parametrize("status", ["FAILED", "TIMED_OUT", "ABORTED"])
-def test_follow_is_non_zero_unless_succeeded(status):
+WAIT = {"Wait": {"Type": "Wait", "Seconds": 30, "End": True}}
+ENDINGS = {  # a run that ends so, and the state it ends in
+    "FAILED": ({"StartAt": "Read object", "States": {"Read object": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+        "Parameters": {"Bucket": "no-such-bucket", "Key": "input.csv"}, "End": True}}}, "Read object"),
+    "TIMED_OUT": ({"StartAt": "Wait", "TimeoutSeconds": 1, "States": WAIT}, "Wait"),
+    "ABORTED": ({"StartAt": "Wait", "States": WAIT}, "Wait"),
+}
+
+
+@pytest.mark.parametrize("status", ENDINGS)
+def test_follow_says_how_and_where_a_run_that_did_not_succeed_ended(status, interpreter, moto_server,
+                                                                      monkeypatch):
     from mlops_dsl.deploy.executions import follow
 
-    class FakeSfn:
-        def get_execution_history(self, **_):
-            return {"events": [
-                {"id": 1, "type": "ExecutionStarted"},
-                {"id": 2, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Tune model"}},
-                {"id": 3, "type": "TaskFailed",
-                 "taskFailedEventDetails": {"error": "SageMaker.Boom", "cause": "instance limit"}}]}
+    monkeypatch.setenv("MOTO_PORT", moto_server.rsplit(":", 1)[1])  # the interpreter's S3 calls
+    definition, state = ENDINGS[status]
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(name=f"ends-{status.lower()}", definition=json.dumps(definition),
+                                       roleArn="arn:aws:iam::123456789012:role/test-states")
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
+    stopped = []
 
-        def describe_execution(self, **_):
-            return {"status": status}
+    def sleep(seconds):
+        if status == "ABORTED" and not stopped:
+            stopped.append(sfn.stop_execution(executionArn=execution, error="Operator.Stop"))
+        time.sleep(seconds)
 
     lines = []
-    result = follow(FakeSfn(), "arn", out=lines.append, sleep=lambda _: None)
-    assert result.status == status
-    assert (result.failed_state, result.error, result.cause) == ("Tune model", "SageMaker.Boom",
-                                                                 "instance limit")
-    assert any("!! Tune model" in line for line in lines)
+    result = follow(sfn, execution, out=lines.append, poll_seconds=0.1, sleep=sleep)
+    described = sfn.describe_execution(executionArn=execution)
+    assert result.status == described["status"] == status and not result.succeeded
+    assert result.failed_state == state
+    assert f"-> {state}" in lines[0]
+    events = sfn.get_execution_history(executionArn=execution)["events"]
+    failed = [e["taskFailedEventDetails"] for e in events if e["type"] == "TaskFailed"]
+    if status == "FAILED":  # moto's S3 refused the call: the task's error, then the execution's
+        assert failed and "NoSuchBucket" in failed[0]["error"]
+        assert any(line.endswith(f"!! {state}: TaskFailed: {failed[0]['error']}") for line in lines)
+        assert (result.error, result.cause) == (described["error"], described["cause"])
+    else:
+        assert not failed and not any("!!" in line for line in lines)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from .transitions import NESTED, nested_workflows
+
 MAX_VALUE_CHARS = 80
 
 
@@ -29,10 +31,7 @@ def _states(definition: dict | None, prefix: str = "") -> dict[str, dict]:
     found = {}
     for name, state in ((definition or {}).get("States") or {}).items():
         found[prefix + name] = state
-        for branch in state.get("Branches", ()) or ():
-            found.update(_states(branch, f"{prefix}{name}/"))
-        inner = state.get("ItemProcessor") or state.get("Iterator")
-        if inner:
+        for inner in nested_workflows(state):
             found.update(_states(inner, f"{prefix}{name}/"))
     return found
 
@@ -44,7 +43,7 @@ def _shown(value) -> str:
 
 def _own(state: dict) -> dict:
     """A state without its nested workflows (those are compared state by state)."""
-    return {k: v for k, v in state.items() if k not in ("Branches", "ItemProcessor", "Iterator")}
+    return {k: v for k, v in state.items() if k not in NESTED}
 
 
 def diff(deployed: dict | None, proposed: dict) -> list[str]:

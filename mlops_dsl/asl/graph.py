@@ -10,14 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .asl import transitions
+from .operators import comparison
+from .transitions import TERMINAL, nested_workflows, transitions
 
 START, END = "__start", "__end"
-OPERATORS = {
-    "Equals": "==", "GreaterThan": ">", "GreaterThanEquals": ">=", "LessThan": "<",
-    "LessThanEquals": "<=", "Matches": "matches",
-}
-TERMINAL = {"Succeed", "Fail"}
 
 
 @dataclass
@@ -67,13 +63,12 @@ def rule_text(rule: dict, aliases: dict[str, str] | None = None) -> str:
     for key, value in rule.items():
         if key in ("Variable", "Next", "Comment", "Assign", "Output"):
             continue
-        name, is_path = (key[:-4], True) if key.endswith("Path") else (key, False)
-        if name in ("IsPresent", "IsNull", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"):
-            return f"{variable} {name} {_value(value)}"
-        operator = next((symbol for suffix, symbol in sorted(OPERATORS.items(), key=lambda i: -len(i[0]))
-                         if name.endswith(suffix)), name)
+        found = comparison(key)
+        if found is None:  # a data test (``IsPresent``), or a key we do not know
+            return f"{variable} {key} {_value(value)}"
+        operator, is_path = found
         shown = aliases.get(value, value) if is_path else _value(value)
-        return f"{variable} {operator} {shown}"
+        return f"{variable} {operator.symbol} {shown}"
     return variable
 
 
@@ -100,8 +95,7 @@ class _Builder:
         for name in order:
             state = states[name]
             kind = state.get("Type", "Task")
-            inner = state.get("Branches") or ([state.get("ItemProcessor") or state.get("Iterator")]
-                                              if kind == "Map" else None)
+            inner = nested_workflows(state)
             if inner:
                 cluster = Cluster(ids[name], f"{name} ({kind})")
                 for index, branch in enumerate(inner):  # nested edges stay inside the cluster
