@@ -87,7 +87,8 @@ class Pipeline:
 
     @property
     def gate(self):
-        return self.blueprint.gate
+        """The gate as compiled: its metric defaulted to the tuning objective's."""
+        return self.blueprint.effective_gate
 
 
 def _base_dir(node) -> Path:

@@ -5,7 +5,11 @@ writes is exactly what the compiled Choice state tests.
 """
 from __future__ import annotations
 
-from ._node import Node, node
+from typing import Annotated, Literal
+
+from ..errors import BlueprintError, Problem
+from ._fields import Allowed, Finite
+from ._node import Node, caller_location, node
 
 OPERATORS = {
     "NumericGreaterThan": ">",
@@ -15,19 +19,27 @@ OPERATORS = {
     "NumericEquals": "==",
 }
 
+Operator = Annotated[Literal[tuple(OPERATORS)], Allowed("MLD107")]
+
 
 @node
 class Gate(Node):
-    """Deploy only when the best training job's ``metric`` passes ``operator threshold``."""
+    """Deploy only when the best training job's ``metric`` passes ``operator threshold``.
 
-    metric: str = "accuracy"
-    operator: str = "NumericGreaterThan"
-    threshold: float = 0.7
+    The Choice state tests the best job's final objective value, so the gate's metric is the tuning
+    objective's: ``metric`` None (the default) says so, and ``Blueprint.effective_gate`` fills it in.
+    A metric given explicitly must be the objective's (MLD110).
+    """
+
+    metric: str | None = None
+    operator: Operator = "NumericGreaterThan"
+    threshold: Annotated[float, Finite("MLD114")] = 0.7
 
     def describe(self) -> str:
         """``roc_auc > 0.85``: how the gate reads in messages."""
         symbol = OPERATORS.get(self.operator, self.operator)
-        return f"{self.metric} {symbol} {self.threshold:g}"
+        metric = self.metric if self.metric is not None else "objective metric"
+        return f"{metric} {symbol} {self.threshold:g}"
 
 
 class metric:  # noqa: N801 - reads as a function in blueprints: metric("auc") > 0.8
@@ -52,6 +64,13 @@ class metric:  # noqa: N801 - reads as a function in blueprints: metric("auc") >
 
     def __eq__(self, threshold):  # type: ignore[override]
         return Gate(metric=self.name, operator="NumericEquals", threshold=threshold)
+
+    def __ne__(self, threshold):  # type: ignore[override]
+        """Refused: Step Functions has no numeric not-equal, and Python would otherwise answer
+        ``not (metric == threshold)``, a silent False instead of a gate."""
+        raise BlueprintError([Problem(
+            "MLD107", f"metric({self.name!r})", "a gate cannot use '!=' (Step Functions has no "
+            f"numeric not-equal); use one of {', '.join(OPERATORS.values())}", caller_location())])
 
     def __repr__(self) -> str:
         return f"metric({self.name!r})"
