@@ -55,6 +55,7 @@ def test_the_gate_compares_the_objective_metric_unless_told():
     assert bp.gate_metric == "error"
     assert bp.effective_gate.describe() == "error < 0.7"
     assert bp.effective_gate.where == bp.gate.where
+    assert bp.gate.describe() == "objective metric < 0.7"
     explicit = bp.with_(gate=metric("error") < 0.2)
     assert explicit.effective_gate is explicit.gate and explicit.gate_metric == "error"
 

@@ -67,52 +67,42 @@ class Allowed(Constraint):
 
 
 class Bounds(Constraint):
-    """Inclusive bounds of a number; ``unit`` (``"GB"``) follows the bounds in messages."""
+    """Inclusive bounds of a number, ``high`` optional; ``unit`` (``"GB"``) follows them in messages."""
 
-    def __init__(self, code: str, low: float | None = None, high: float | None = None, unit: str = ""):
+    def __init__(self, code: str, low: float, high: float | None = None, unit: str = ""):
         self.code, self.low, self.high, self.unit = code, low, high, unit
 
     def violation(self, value, base) -> str | None:
-        if (self.low is None or value >= self.low) and (self.high is None or value <= self.high):
+        if value >= self.low and (self.high is None or value <= self.high):
             return None
-        unit = f" {self.unit}" if self.unit else ""
         if self.high is None:
-            return f"{value!r} must be at least {self.low}{unit}"
-        if self.low is None:
-            return f"{value!r} must be at most {self.high}{unit}"
+            return f"{value!r} must be at least {self.low}"
+        unit = f" {self.unit}" if self.unit else ""
         return f"{value!r} is out of range; use {self.low} to {self.high}{unit}"
 
     def schema(self, base) -> dict:
-        out = {}
-        if self.low is not None:
-            out["minimum"] = self.low
-        if self.high is not None:
-            out["maximum"] = self.high
-        return out
+        return {"minimum": self.low, **({"maximum": self.high} if self.high is not None else {})}
 
 
 class Length(Constraint):
     """How many characters a string, or how many items a list, may have; ``why`` explains a limit."""
 
-    def __init__(self, code: str, low: int = 0, high: int | None = None, why: str = ""):
+    def __init__(self, code: str, low: int, high: int, why: str = ""):
         self.code, self.low, self.high, self.why = code, low, high, why
 
     def violation(self, value, base) -> str | None:
         size = len(value)
-        if size >= self.low and (self.high is None or size <= self.high):
+        if self.low <= size <= self.high:
             return None
-        allowed = f"{self.low} to {self.high}" if self.high is not None else f"at least {self.low}"
         why = f" ({self.why})" if self.why else ""
         if isinstance(value, str):
-            return f"{shorten(value)} has {size} characters; use {allowed}{why}"
-        return f"{size} values; use {allowed}{why}"
+            return f"{shorten(value)} has {size} characters; use {self.low} to {self.high}{why}"
+        return f"{size} values; use {self.low} to {self.high}{why}"
 
     def schema(self, base) -> dict:
-        text = base is str
-        out = {("minLength" if text else "minItems"): self.low} if self.low else {}
-        if self.high is not None:
-            out["maxLength" if text else "maxItems"] = self.high
-        return out
+        if base is str:
+            return {"minLength": self.low, "maxLength": self.high}
+        return {"minItems": self.low, "maxItems": self.high}
 
 
 class Pattern(Constraint):
