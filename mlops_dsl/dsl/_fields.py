@@ -1,7 +1,7 @@
 """Facts about one field, declared on the field: ``Annotated[int, Bounds("MLD106", 1, 750)]``.
 
 pydantic's habit: a field's type, bounds, enumeration (``Literal``) and pattern are written once, on
-the field. ``Node`` checks them when a value is built; ``mlops_dsl.config.schema`` turns the same
+the field. ``Node`` checks them when a value is built; ``mlops_dsl.config`` turns the same
 declarations into the JSON schema of the config form. Each constraint carries the error code of the
 rule it states, so a Python blueprint and a JSON config report the same code for the same mistake.
 
