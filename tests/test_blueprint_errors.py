@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from mlops_dsl import (BatchTransform, Blueprint, BlueprintError, BuiltInImage, ByoImage, Categorical,
-                       Continuous, Endpoint, Environment, FeatureStore, GlueTransform, Integer,
+                       Continuous, Endpoint, Environment, FeatureStore, Gate, GlueTransform, Integer,
                        LocalData, Training, Tuning, maximize, metric)
 from mlops_dsl.compiler import compile_blueprint
 
@@ -40,6 +40,26 @@ def test_type_error_points_at_the_users_line():
     assert str(problem).endswith("Training.instance_count: 'two' is not an integer [MLD001]")
     assert problem.location.file == __file__
     assert problem.location.line is not None
+
+
+def test_an_enumeration_of_the_wrong_type_is_a_type_error():
+    with pytest.raises(BlueprintError) as caught:
+        Tuning(strategy=5)
+    assert [f"{p.field}: {p.message} [{p.code}]" for p in caught.value.problems] == [
+        "Tuning.strategy: 5 is not a string [MLD001]"]
+
+
+def test_empty_paths_are_type_errors():
+    with pytest.raises(BlueprintError) as caught:
+        GlueTransform(script="", wheels=("lib.whl", ""))
+    assert [f"{p.field}: {p.message} [{p.code}]" for p in caught.value.problems] == [
+        "GlueTransform.script: '' is not a non-empty string [MLD001]",
+        "GlueTransform.wheels: '' is not a non-empty string [MLD001]"]
+
+
+def test_long_bad_values_are_shortened(base):
+    (found,) = problems(base.with_(environment=Environment(region="x" * 200)))
+    assert found == f"Environment.region: '{'x' * 55}...' is not valid; use an AWS region such as 'us-east-1' [MLD112]"
 
 
 def test_type_errors_of_one_value_are_reported_together():
@@ -79,6 +99,11 @@ def test_min_not_below_max(base):
     assert problems(bp) == ["Continuous.min: gamma: MinValue 5 must be less than MaxValue 1 [MLD103]"]
 
 
+def test_bounds_must_be_finite(base):
+    bp = base.with_(tuning=base.tuning.with_(ranges=(Continuous(name="gamma", min=0, max=float("inf")),)))
+    assert problems(bp) == ["Continuous.max: inf must be a finite number [MLD103]"]
+
+
 def test_no_ranges(base):
     assert problems(base.with_(tuning=base.tuning.with_(ranges=()))) == [
         "Tuning.ranges: no hyperparameter ranges; give at least one [MLD103]"]
@@ -111,8 +136,32 @@ def test_counts_must_be_positive(base):
         "Tuning.max_jobs: 0 is out of range; use 1 to 750 [MLD106]",
         "Tuning.max_parallel_jobs: 0 is out of range; use 1 to 100 [MLD106]",
         "Training.instance_count: 0 must be at least 1 [MLD106]",
-        "BatchTransform.instance_count: -1 must be at least 1 [MLD106]",
-        "Training.volume_gb: 0 must be at least 1 [MLD106]"]
+        "Training.volume_gb: 0 is out of range; use 1 to 16384 GB [MLD106]",
+        "BatchTransform.instance_count: -1 must be at least 1 [MLD106]"]
+
+
+def test_counts_above_the_aws_limits(base):
+    bp = base.with_(training=Training(volume_gb=20000),
+                    tuning=base.tuning.with_(max_jobs=751, max_parallel_jobs=101))
+    assert problems(bp) == [
+        "Tuning.max_jobs: 751 is out of range; use 1 to 750 [MLD106]",
+        "Tuning.max_parallel_jobs: 101 is out of range; use 1 to 100 [MLD106]",
+        "Training.volume_gb: 20000 is out of range; use 1 to 16384 GB [MLD106]"]
+
+
+def test_a_broken_bound_is_not_also_compared(base):
+    """max_jobs=0 is reported once, not again as 'max_parallel_jobs 1 exceeds max_jobs 0'."""
+    assert problems(base.with_(tuning=base.tuning.with_(max_jobs=0))) == [
+        "Tuning.max_jobs: 0 is out of range; use 1 to 750 [MLD106]"]
+
+
+def test_declared_rules_point_at_the_line_that_built_the_value(base):
+    training = Training(instance_count=0)  # the line reported below
+    with pytest.raises(BlueprintError) as caught:
+        compile_blueprint(base.with_(training=training))
+    (problem,) = caught.value.problems
+    assert (problem.location.file, problem.location.line) == (__file__, training.where.line)
+    assert training.field_problems[0].code == "MLD106"
 
 
 def test_gate_operator(base):
@@ -122,12 +171,22 @@ def test_gate_operator(base):
         "NumericGreaterThanEquals, NumericLessThan, NumericLessThanEquals, NumericEquals [MLD107]"]
 
 
+def test_gate_cannot_use_not_equal():
+    with pytest.raises(BlueprintError) as caught:
+        metric("auc") != 0.8  # the line reported below
+    (problem,) = caught.value.problems
+    assert str(problem) == (
+        f"{__file__}:{problem.location.line}: metric('auc'): a gate cannot use '!=' (Step Functions "
+        "has no numeric not-equal); use one of >, >=, <, <=, == [MLD107]")
+    assert problem.location.line is not None
+
+
 def test_objective_type_and_metric(base):
     objective = base.tuning.objective.with_(type="Maximise", metric="a b")
     bp = base.with_(tuning=base.tuning.with_(objective=objective), gate=metric("a b") > 1)
     assert problems(bp) == [
-        "Objective.type: 'Maximise' is not allowed; use 'Maximize' or 'Minimize' [MLD108]",
-        "Objective.metric: 'a b' is not a valid metric name; use letters, digits and _ : . - [MLD108]"]
+        "Objective.metric: 'a b' is not a valid metric name; use letters, digits and _ : . - [MLD108]",
+        "Objective.type: 'Maximise' is not allowed; use one of Maximize, Minimize [MLD108]"]
 
 
 def test_strategy(base):
@@ -141,6 +200,12 @@ def test_gate_metric_must_be_the_objective(base):
     assert problems(base.with_(gate=metric("accuracy") > 0.9)) == [
         "Gate.metric: the gate tests 'accuracy' but tuning optimises 'auc'; the gate compares the "
         "best job's objective metric, so use metric('auc') [MLD110]"]
+
+
+def test_gate_metric_defaults_to_the_objective(base):
+    compiled = compile_blueprint(base.with_(gate=Gate(threshold=0.9)))
+    assert compiled.pipeline.gate.describe() == "auc > 0.9"
+    assert "(auc > 0.9)" in compiled.definition["Comment"]
 
 
 def test_duplicate_and_static_ranges(base):
@@ -239,7 +304,7 @@ def test_image_folder_needs_a_dockerfile(base, tmp_path):
 def test_all_problems_are_reported_together(base):
     bp = base.with_(job_name="x" * 30, name_prefix="UPPER",
                     tuning=base.tuning.with_(max_jobs=1, max_parallel_jobs=2))
-    assert [p.split("[")[-1] for p in problems(bp)] == ["MLD101]", "MLD102]", "MLD105]"]
+    assert [p.split("[")[-1] for p in problems(bp)] == ["MLD102]", "MLD101]", "MLD105]"]
 
 
 def test_kms_key_must_be_a_key_arn(base):

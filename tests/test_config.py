@@ -178,3 +178,74 @@ def test_config_sample_round_trips(tmp_path):
     again = round_trip(bp, tmp_path)
     assert again == bp
     assert config_from_blueprint(again) == json.loads((ROOT / "blueprints" / "attrition_config.json").read_text())
+
+
+def test_rules_declared_in_the_dsl_keep_their_codes_in_a_config(folder):
+    config = minimal(tuning_objective="Maximise", max_number_training_jobs=1000,
+                     training_job_instance_type="m5.large", environment={"aws_region": "Ireland"},
+                     parameter_ranges={"IntegerParameterRanges": [
+                         {"Name": "max_depth", "MinValue": 1, "MaxValue": 4, "ScalingType": "Quadratic"}]})
+    assert messages(folder, config) == [
+        "pipeline.json#/environment/aws_region: environment.aws_region: 'Ireland' is not valid; use an "
+        "AWS region such as 'us-east-1' [MLD112]",
+        "pipeline.json#/max_number_training_jobs: max_number_training_jobs: 1000 is out of range; use "
+        "1 to 750 [MLD106]",
+        "pipeline.json#/tuning_objective: tuning_objective: 'Maximise' is not allowed; use one of "
+        "Maximize, Minimize [MLD108]",
+        "pipeline.json#/parameter_ranges/IntegerParameterRanges/0/ScalingType: "
+        "parameter_ranges.IntegerParameterRanges.0.ScalingType: 'Quadratic' is not allowed; use one of "
+        "Auto, Linear, Logarithmic, ReverseLogarithmic [MLD104]",
+        "pipeline.json#/training_job_instance_type: training_job_instance_type: 'm5.large' is not "
+        "valid; use a SageMaker instance type such as 'ml.m5.xlarge' [MLD113]"]
+
+
+def test_a_bad_input_of_the_unused_deployment_is_refused_when_loading(folder):
+    with pytest.raises(BlueprintError) as caught:
+        load_config(write(folder, minimal(endpoint_instance_count=0)))
+    assert [str(p).replace(str(folder) + "/", "") for p in caught.value.problems] == [
+        "pipeline.json#/endpoint_instance_count: endpoint_instance_count: 0 is less than the minimum "
+        "of 1 [MLD012]"]
+
+
+def test_a_type_the_schema_lets_through_is_named_by_its_key(folder):
+    config = minimal(parameter_ranges={"IntegerParameterRanges": [
+        {"Name": "max_depth", "MinValue": 1.0, "MaxValue": 4}]})
+    with pytest.raises(BlueprintError) as caught:
+        load_config(write(folder, config))
+    assert [str(p).replace(str(folder) + "/", "") for p in caught.value.problems] == [
+        "pipeline.json#/parameter_ranges/IntegerParameterRanges/0/MinValue: "
+        "parameter_ranges.IntegerParameterRanges.0.MinValue: 1.0 is not an integer [MLD012]"]
+
+
+def test_a_default_gate_round_trips_to_the_same_gate(tmp_path):
+    from mlops_dsl import Blueprint, Environment, Tuning, minimize
+
+    bp = Blueprint(name_prefix="x", job_name="x", environment=Environment(region="us-east-1"),
+                   tuning=Tuning(objective=minimize("error")))
+    again = round_trip(bp, tmp_path)
+    assert again.effective_gate == bp.effective_gate and again.gate.metric == "error"
+    assert again.with_(gate=bp.gate) == bp
+
+
+def test_every_dsl_field_is_a_config_input():
+    """A field added to the DSL needs its config row (Blueprint.name comes from the file name)."""
+    import dataclasses
+
+    from mlops_dsl.config import CONFIG_FIELDS
+    from mlops_dsl.config.fields import classes_of, steps
+    from mlops_dsl.dsl import Blueprint
+    from mlops_dsl.dsl._node import Node
+
+    covered = {".".join(s.field for s in steps(p)) for row in CONFIG_FIELDS for p in (row.path, *row.also)}
+
+    def leaves(cls, prefix=""):
+        for field in dataclasses.fields(cls):
+            nodes = [c for c in classes_of(cls, field.name) if issubclass(c, Node)]
+            path = prefix + field.name
+            if nodes and path not in covered:
+                for node in nodes:
+                    yield from leaves(node, path + ".")
+            else:
+                yield path
+
+    assert sorted(set(leaves(Blueprint)) - covered) == ["name"]

@@ -36,8 +36,28 @@ def test_defaults_mirror_the_seed():
     bp = Blueprint(name_prefix="x", job_name="x", environment=Environment(region="us-east-1"))
     assert isinstance(bp.deployment, BatchTransform)
     assert bp.tuning.ranges == DEFAULT_RANGES
-    assert bp.gate == Gate(metric="accuracy", operator="NumericGreaterThan", threshold=0.7)
+    assert bp.gate == Gate(metric=None, operator="NumericGreaterThan", threshold=0.7)
+    assert bp.effective_gate == Gate(metric="accuracy", operator="NumericGreaterThan", threshold=0.7)
     assert bp.training == Training(instance_type="ml.m4.xlarge", instance_count=1, volume_gb=30)
+
+
+def test_default_parts_are_located_where_the_blueprint_was_made():
+    bp = Blueprint(name_prefix="x", job_name="x", environment=Environment(region="us-east-1"))
+    for part in (bp.transform, bp.image, bp.tuning, bp.tuning.objective, bp.training, bp.gate,
+                 bp.deployment, bp.feature_store, bp.data):
+        assert (part.where.file, part.where.line) == (bp.where.file, bp.where.line)
+    assert bp.tuning.ranges[0].where.file == "<default parameter_ranges>"
+
+
+def test_the_gate_compares_the_objective_metric_unless_told():
+    bp = Blueprint(name_prefix="x", job_name="x", environment=Environment(region="us-east-1"),
+                   tuning=Tuning(objective=minimize("error")), gate=Gate(operator="NumericLessThan"))
+    assert bp.gate_metric == "error"
+    assert bp.effective_gate.describe() == "error < 0.7"
+    assert bp.effective_gate.where == bp.gate.where
+    assert bp.gate.describe() == "objective metric < 0.7"
+    explicit = bp.with_(gate=metric("error") < 0.2)
+    assert explicit.effective_gate is explicit.gate and explicit.gate_metric == "error"
 
 
 def test_with_derives_a_variant_and_records_where():

@@ -7,12 +7,18 @@ A module may define several; ``compile --name`` picks one. Derive variants with 
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from dataclasses import field
+from typing import Annotated
 
+from ._fields import Length, Pattern
 from ._node import Node, node
 from .components import (BatchTransform, BuiltInImage, ByoImage, Endpoint, Environment,
                          FeatureStore, GlueTransform, LocalData, Training, Tuning)
 from .gate import Gate
+
+JOB_NAME_MAX = 18  # seed: job_name + "-" + 13-character timestamp must fit SageMaker's 32
 
 
 @node
@@ -21,50 +27,43 @@ class Blueprint(Node):
 
     ``name`` names the blueprint itself (the output folder ``build/<name>/``); when omitted, the
     variable that holds it in its module is used. ``kms_key`` (a KMS key ARN) encrypts every
-    store, job and log with a customer-managed key instead of AWS-managed keys.
+    store, job and log with a customer-managed key instead of AWS-managed keys. Each part left out
+    is its default, located where the Blueprint was made.
     """
 
-    name_prefix: str
-    job_name: str
+    name_prefix: Annotated[str, Pattern(  # it starts S3, ECR, Glue and Lambda names
+        "MLD102", r"^[a-z0-9](-*[a-z0-9]){0,29}$",
+        "use 1 to 30 lower-case letters, digits and hyphens (it starts bucket-safe AWS names)")]
+    job_name: Annotated[str, Length("MLD101", 1, JOB_NAME_MAX, "a timestamp is appended for each run"),
+                        Pattern("MLD101", r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",  # SageMaker job names
+                                "use letters, digits and hyphens, starting and ending with a letter "
+                                "or digit")]
     environment: Environment
-    tags: Mapping[str, str] = None  # type: ignore[assignment]
+    tags: Mapping[str, str] = field(default_factory=dict)
     name: str | None = None
     credentials_file: str = "~/.aws/credentials"
-    kms_key: str | None = None
-    transform: GlueTransform = None  # type: ignore[assignment]
-    image: ByoImage | BuiltInImage = None  # type: ignore[assignment]
-    tuning: Tuning = None  # type: ignore[assignment]
-    training: Training = None  # type: ignore[assignment]
-    gate: Gate = None  # type: ignore[assignment]
-    deployment: Endpoint | BatchTransform = None  # type: ignore[assignment]
-    feature_store: FeatureStore = None  # type: ignore[assignment]
-    data: LocalData = None  # type: ignore[assignment]
+    kms_key: Annotated[str, Pattern(
+        "MLD121", r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$",
+        "use a KMS key ARN such as 'arn:aws:kms:us-east-1:123456789012:key/<key id>'")] | None = None
+    transform: GlueTransform = field(default_factory=GlueTransform)
+    image: ByoImage | BuiltInImage = field(default_factory=ByoImage)
+    tuning: Tuning = field(default_factory=Tuning)
+    training: Training = field(default_factory=Training)
+    gate: Gate = field(default_factory=Gate)
+    deployment: Endpoint | BatchTransform = field(default_factory=BatchTransform)
+    feature_store: FeatureStore = field(default_factory=FeatureStore)
+    data: LocalData = field(default_factory=LocalData)
 
-    def __post_init__(self) -> None:
-        defaults = {
-            "tags": lambda: {},
-            "transform": GlueTransform,
-            "image": ByoImage,
-            "tuning": Tuning,
-            "training": Training,
-            "gate": Gate,
-            "deployment": BatchTransform,
-            "feature_store": FeatureStore,
-            "data": LocalData,
-        }
-        from ._node import _forced_location
+    @property
+    def gate_metric(self) -> str:
+        """The metric the gate compares: its own, or else (the default) the tuning objective's."""
+        return self.gate.metric if self.gate.metric is not None else self.tuning.objective.metric
 
-        for field, make in defaults.items():
-            if getattr(self, field) is None:
-                _forced_location.append(_forced_location[-1] if _forced_location else _here())
-                try:
-                    object.__setattr__(self, field, make())
-                finally:
-                    _forced_location.pop()
-        super().__post_init__()
-
-
-def _here():
-    from ._node import caller_location
-
-    return caller_location()
+    @property
+    def effective_gate(self) -> Gate:
+        """The gate as compiled: ``gate`` with its metric filled in, at the gate's own location."""
+        if self.gate.metric is not None:
+            return self.gate
+        gate = copy.copy(self.gate)
+        object.__setattr__(gate, "metric", self.gate_metric)
+        return gate

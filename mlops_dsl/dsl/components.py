@@ -1,57 +1,83 @@
 """The parts a blueprint is made of. Defaults mirror the reference module's inputs (seed-inputs.md).
 
 Each class is a frozen value; build variants with ``.with_(...)``. Paths are resolved later, against
-the folder of the file that created the value (a blueprint module or a JSON config).
+the folder of the file that created the value (a blueprint module or a JSON config). What a field
+accepts is declared on the field, once: its type, its ``Literal`` enumeration, its bounds (with the
+AWS limit they mirror) and its pattern. The JSON config's schema is generated from the same lines.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import field
+from typing import Annotated, Literal
 
-from ._node import Node, node
+from ..errors import Location
+from ._fields import Allowed, Bounds, Finite, Length, NonEmpty, Pattern
+from ._node import Node, node, relocate
+
+Text = Annotated[str, NonEmpty()]
+"""A path or a name that must not be empty."""
+
+InstanceType = Annotated[str, Pattern(
+    "MLD113", r"^ml\.[a-z0-9]+\.[a-z0-9]+$", "use a SageMaker instance type such as 'ml.m5.xlarge'")]
+"""The shape of a SageMaker instance type; the compiled workflow is checked against botocore's list."""
+
+InstanceCount = Annotated[int, Bounds("MLD106", 1)]
+
+MetricName = Annotated[str, Pattern(  # SageMaker MetricDefinition.Name: 1-255 of [a-zA-Z0-9_:.-]
+    "MLD108", r"^[a-zA-Z0-9_:.-]{1,255}$", "use letters, digits and _ : . -", "a valid metric name")]
+
+ScalingType = Annotated[Literal["Auto", "Linear", "Logarithmic", "ReverseLogarithmic"],
+                        Allowed("MLD104")]  # SageMaker ParameterRange ScalingType
 
 
 @node
 class Environment(Node):
     """Where the pipeline runs. With private subnets, training jobs and the model run inside them."""
 
-    region: str
+    region: Annotated[str, Pattern("MLD112", r"^[a-z]{2}(-[a-z]+)+-[0-9]+$",
+                                   "use an AWS region such as 'us-east-1'")]
     vpc_id: str | None = None
-    public_subnets: tuple[str, ...] = ()
-    private_subnets: tuple[str, ...] = ()
+    public_subnets: tuple[Text, ...] = ()
+    private_subnets: tuple[Text, ...] = ()
 
 
 @node
 class GlueTransform(Node):
     """The Glue job that turns feature-store data into extracts (seed: script_path, whl_path, ...)."""
 
-    script: str = "source/scripts/transform.py"
-    wheels: tuple[str, ...] = ("source/scripts/python/pandasmodule-0.1-py3-none-any.whl",)
+    script: Text = "source/scripts/transform.py"
+    wheels: tuple[Text, ...] = ("source/scripts/python/pandasmodule-0.1-py3-none-any.whl",)
     spark: bool = False
-    job_name: str = "data-transformation"
+    job_name: Annotated[str, Pattern("MLD120", r"^[a-zA-Z0-9_-]{1,200}$",  # Glue Job Name
+                                     "use letters, digits, hyphens and underscores")] = "data-transformation"
 
 
 @node
 class ByoImage(Node):
     """A bring-your-own model image built from a local folder and pushed to this stack's ECR."""
 
-    source: str = "source/containers/ml-ops-byo-xgboost"
-    name: str = "byo-xgboost"
-    tag: str = "latest"
+    source: Text = "source/containers/ml-ops-byo-xgboost"
+    name: Annotated[str, Pattern(  # ECR repositoryName grammar
+        "MLD117", r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$",
+        "use lower-case letters, digits and . _ - / (an ECR repository name)")] = "byo-xgboost"
+    tag: Annotated[str, Pattern("MLD117", r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",  # Docker tag grammar
+                                "use letters, digits, . _ - (at most 128 characters)")] = "latest"
 
 
 @node
 class BuiltInImage(Node):
     """A ready image URI (e.g. a SageMaker built-in algorithm); no image is built, no ECR created."""
 
-    uri: str
+    uri: Annotated[str, Pattern("MLD117", "/", "use '<registry>/<repository>:<tag>'", "an image URI")]
 
 
 @node
 class Objective(Node):
     """What tuning optimises: ``maximize("roc_auc")`` or ``minimize("error")``."""
 
-    metric: str = "accuracy"
-    type: str = "Maximize"
+    metric: MetricName = "accuracy"
+    type: Annotated[Literal["Maximize", "Minimize"], Allowed("MLD108")] = "Maximize"
 
 
 def maximize(metric: str) -> Objective:
@@ -68,80 +94,87 @@ def minimize(metric: str) -> Objective:
 class Continuous(Node):
     """A continuous hyperparameter range (SageMaker ContinuousParameterRanges)."""
 
-    name: str
-    min: float
-    max: float
-    scaling: str = "Auto"
+    name: Text
+    min: Annotated[float, Finite("MLD103")]
+    max: Annotated[float, Finite("MLD103")]
+    scaling: ScalingType = "Auto"
 
 
 @node
 class Integer(Node):
     """An integer hyperparameter range (SageMaker IntegerParameterRanges)."""
 
-    name: str
+    name: Text
     min: int
     max: int
-    scaling: str = "Auto"
+    scaling: ScalingType = "Auto"
 
 
 @node
 class Categorical(Node):
     """A categorical hyperparameter range (SageMaker CategoricalParameterRanges)."""
 
-    name: str
-    values: tuple[str, ...]
+    name: Text
+    values: Annotated[tuple[str, ...], Length("MLD122", 1, 30)]  # CategoricalParameterRange.Values
 
 
 Range = Continuous | Integer | Categorical
 
-DEFAULT_RANGES: tuple = ()  # filled below, once the classes exist
+
+def _default_ranges() -> tuple:
+    """The reference module's six ranges, located as defaults rather than at this file's lines."""
+    where = Location("<default parameter_ranges>")
+    return tuple(relocate(item, where) for item in (
+        Continuous(name="gamma", min=0, max=10),
+        Continuous(name="min_child_weight", min=1, max=20),
+        Continuous(name="subsample", min=0.1, max=0.5),
+        Continuous(name="max_delta_step", min=0, max=1),
+        Continuous(name="scale_pos_weight", min=1, max=10),
+        Integer(name="max_depth", min=1, max=10),
+    ))
+
+
+DEFAULT_RANGES: tuple = _default_ranges()
 
 
 @node
 class Tuning(Node):
     """The hyperparameter tuning job: objective, ranges, static values and limits."""
 
-    objective: Objective = None  # type: ignore[assignment]
-    ranges: tuple[Range, ...] = None  # type: ignore[assignment]
-    static_hyperparameters: Mapping[str, str] = None  # type: ignore[assignment]
-    max_jobs: int = 3
-    max_parallel_jobs: int = 1
-    strategy: str = "Bayesian"
-
-    def __post_init__(self) -> None:
-        if self.objective is None:
-            object.__setattr__(self, "objective", Objective())
-        if self.ranges is None:
-            object.__setattr__(self, "ranges", DEFAULT_RANGES)
-        if self.static_hyperparameters is None:
-            object.__setattr__(self, "static_hyperparameters", {"kfold_splits": "5"})
-        super().__post_init__()
+    objective: Objective = field(default_factory=Objective)
+    ranges: tuple[Range, ...] = DEFAULT_RANGES
+    static_hyperparameters: Mapping[str, str] = field(default_factory=lambda: {"kfold_splits": "5"})
+    max_jobs: Annotated[int, Bounds("MLD106", 1, 750)] = 3  # ResourceLimits.MaxNumberOfTrainingJobs
+    max_parallel_jobs: Annotated[int, Bounds("MLD106", 1, 100)] = 1  # ResourceLimits.MaxParallelTrainingJobs
+    strategy: Annotated[Literal["Bayesian", "Random", "Hyperband", "Grid"],
+                        Allowed("MLD109")] = "Bayesian"  # HyperParameterTuningJobConfig.Strategy
 
 
 @node
 class Training(Node):
     """Resources of each training job."""
 
-    instance_type: str = "ml.m4.xlarge"
-    instance_count: int = 1
-    volume_gb: int = 30
+    instance_type: InstanceType = "ml.m4.xlarge"
+    instance_count: InstanceCount = 1
+    volume_gb: Annotated[int, Bounds("MLD106", 1, 16384, "GB")] = 30  # ResourceConfig.VolumeSizeInGB
 
 
 @node
 class Endpoint(Node):
     """Deploy the model to a real-time endpoint, created or updated if it exists."""
 
-    name: str = "training-endpoint"
-    instance_type: str = "ml.m4.xlarge"
-    instance_count: int = 1
+    name: Annotated[str, Pattern("MLD116", r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",  # EndpointName
+                                 "use 1 to 63 letters, digits and hyphens")] = "training-endpoint"
+    instance_type: InstanceType = "ml.m4.xlarge"
+    instance_count: InstanceCount = 1
 
 
 @node
 class BatchTransform(Node):
     """Score the scoring data in a batch transform; the CSV output is crawled for Athena."""
 
-    instance_type: str = "ml.m4.xlarge"
-    instance_count: int = 1
+    instance_type: InstanceType = "ml.m4.xlarge"
+    instance_count: InstanceCount = 1
 
 
 Deployment = Endpoint | BatchTransform
@@ -151,7 +184,9 @@ Deployment = Endpoint | BatchTransform
 class FeatureStore(Node):
     """The input bucket: created by the stack, or an existing bucket given by name."""
 
-    existing_bucket: str | None = None
+    existing_bucket: Annotated[str, Pattern(  # S3 bucket naming rules
+        "MLD119", r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        "use an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)")] | None = None
 
 
 @node
@@ -160,28 +195,3 @@ class LocalData(Node):
 
     train: str | None = "source/data/train.csv"
     score: str | None = "source/data/score.csv"
-
-
-def _default_ranges() -> tuple:
-    return (
-        Continuous(name="gamma", min=0, max=10),
-        Continuous(name="min_child_weight", min=1, max=20),
-        Continuous(name="subsample", min=0.1, max=0.5),
-        Continuous(name="max_delta_step", min=0, max=1),
-        Continuous(name="scale_pos_weight", min=1, max=10),
-        Integer(name="max_depth", min=1, max=10),
-    )
-
-
-def _build_defaults() -> tuple:
-    from ..errors import Location
-    from ._node import _forced_location
-
-    _forced_location.append(Location("<default parameter_ranges>"))
-    try:
-        return _default_ranges()
-    finally:
-        _forced_location.pop()
-
-
-DEFAULT_RANGES = _build_defaults()

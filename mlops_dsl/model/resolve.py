@@ -94,7 +94,7 @@ def _files(bp: Blueprint):
 def resolve(bp: Blueprint, name: str) -> Pipeline:
     """Resolve a blueprint already checked by validate.blueprint; raises BlueprintError on bad paths."""
     script, wheels, image_source, data = _files(bp)
-    tuning, training, gate = bp.tuning, bp.training, bp.gate
+    tuning, training, gate = bp.tuning, bp.training, bp.effective_gate
     if isinstance(bp.image, ByoImage):
         image = ByoImageSpec(name=bp.image.name, tag=bp.image.tag, source=image_source,
                              origins=origins_of(bp.image, "name", "tag", "source"))

@@ -1,0 +1,172 @@
+"""Where a config input's JSON form differs from its DSL field, and how to convert both ways.
+
+Most inputs are the DSL value as JSON (``to_json``) and need no form. The others are the reference
+module's own shapes: a wheel path that may be one string or a list, a string that chooses the kind
+of deployment, an image URI whose presence chooses a built-in image, and the SageMaker-shaped
+``parameter_ranges`` whose numbers may be written as strings.
+"""
+from __future__ import annotations
+
+import json
+import typing
+
+from ..dsl import Categorical, Continuous, Integer
+from ..dsl._fields import split
+from ..dsl._node import hints
+from .dsl_schema import annotation_schema, to_json
+
+
+class Form:
+    """How one input's JSON value maps onto its DSL field (the default: it is the DSL value)."""
+
+    def load(self, value, pointer: str, build):
+        """The DSL value of a JSON value found at ``pointer``; ``build(cls, fields, pointers)``
+        makes a located DSL node."""
+        return value
+
+    def dump(self, value):
+        """The JSON value of a DSL value (``None`` when a chosen variant is not the blueprint's)."""
+        return to_json(value)
+
+    def schema(self, annotation, path: tuple, deferred: set) -> dict:
+        return annotation_schema(annotation, path, deferred)
+
+    def default(self, dsl_default):
+        """What a missing key means, given the DSL field's default."""
+        return dsl_default
+
+    def shown(self, value) -> str:
+        """How a default reads in the README's table."""
+        return f"`{json.dumps(self.dump(value), sort_keys=True)}`"
+
+
+class OneOrMany(Form):
+    """A list that may also be written as one string, or null for none (``whl_path``)."""
+
+    def load(self, value, pointer, build):
+        return () if value is None else (value,) if isinstance(value, str) else tuple(value)
+
+    def dump(self, value):
+        return None if not value else value[0] if len(value) == 1 else list(value)
+
+    def schema(self, annotation, path, deferred):
+        item = typing.get_args(annotation)[0]
+        one = annotation_schema(item, (*path, "oneOf", 1), deferred)
+        many = annotation_schema(annotation, (*path, "oneOf", 2), deferred)
+        return {"oneOf": [{"type": "null"}, one, many]}
+
+
+class Choice(Form):
+    """A string that chooses which class a field holds (``endpoint_or_batch_transform``)."""
+
+    def __init__(self, **choices: type):
+        self.choices = choices
+
+    def load(self, value, pointer, build):
+        return self.choices[value]
+
+    def dump(self, value):
+        kind = value if isinstance(value, type) else type(value)
+        return next(key for key, cls in self.choices.items() if issubclass(kind, cls))
+
+    def schema(self, annotation, path, deferred):
+        return {"enum": sorted(self.choices)}
+
+    def default(self, dsl_default):
+        return type(dsl_default)
+
+
+class Chooses(Form):
+    """A field of one variant whose non-null value chooses that variant (``built_in_model_image``);
+    null, the default, keeps the field's default variant."""
+
+    def dump(self, value):
+        return None if value is ABSENT else to_json(value)
+
+    def schema(self, annotation, path, deferred):
+        return annotation_schema(annotation | None, path, deferred)
+
+    def default(self, dsl_default):
+        return None
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()  # what a blueprint holds at a path through a variant it does not use
+
+
+NUMBER_TEXT = {float: r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$", int: r"^-?[0-9]+$"}
+
+
+class Ranges(Form):
+    """SageMaker's ParameterRanges shape (``parameter_ranges``): one list per kind of range, each
+    item keyed like the API (``Name``, ``MinValue``...); the reference module wrote bounds as strings."""
+
+    kinds = (("ContinuousParameterRanges", Continuous), ("IntegerParameterRanges", Integer),
+             ("CategoricalParameterRanges", Categorical))
+    keys = (("Name", "name"), ("MinValue", "min"), ("MaxValue", "max"), ("ScalingType", "scaling"),
+            ("Values", "values"))
+
+    def _keys(self, cls):
+        declared = hints(cls)
+        return [(key, field) for key, field in self.keys if field in declared]
+
+    def load(self, value, pointer, build):
+        ranges = []
+        for kind, cls in self.kinds:
+            declared = hints(cls)
+            for index, item in enumerate(value.get(kind, ())):
+                base = f"{pointer}/{kind}/{index}"
+                fields, pointers = {}, {}
+                for key, field in self._keys(cls):
+                    pointers[field] = f"{base}/{key}"
+                    if key in item:
+                        fields[field] = _number(item[key], split(declared[field])[0])
+                ranges.append(build(cls, fields, pointers))
+        return tuple(ranges)
+
+    def shown(self, value) -> str:
+        return f"{len(value)} ranges: " + ", ".join(f"`{item.name}`" for item in value)
+
+    def dump(self, value):
+        out: dict[str, list] = {}
+        for item in value:
+            kind = next(k for k, cls in self.kinds if isinstance(item, cls))
+            out.setdefault(kind, []).append(
+                {key: to_json(getattr(item, field)) for key, field in self._keys(type(item))})
+        return out
+
+    def schema(self, annotation, path, deferred):
+        from dataclasses import MISSING, fields
+
+        properties = {}
+        for kind, cls in self.kinds:
+            declared = hints(cls)
+            at = (*path, "properties", kind, "items")
+            items = {}
+            for key, field in self._keys(cls):
+                where = (*at, "properties", key)
+                base = split(declared[field])[0]
+                if base in NUMBER_TEXT:
+                    kind_type = annotation_schema(declared[field], (*where, "oneOf", 0), deferred)
+                    items[key] = {"oneOf": [kind_type, {"type": "string", "pattern": NUMBER_TEXT[base]}]}
+                else:
+                    items[key] = annotation_schema(declared[field], where, deferred)
+            required = [key for key, field in self._keys(cls)
+                        if next(f for f in fields(cls) if f.name == field).default is MISSING]
+            properties[kind] = {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "properties": items,
+                "required": required}}
+        return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def _number(value, annotation):
+    """A bound written as a string (``"0.5"``, ``"3"``) as the number its DSL field declares."""
+    if annotation is float and isinstance(value, (str, int)) and not isinstance(value, bool):
+        return float(value)
+    if annotation is int and isinstance(value, str):
+        return int(value)
+    return value
