@@ -4,12 +4,8 @@ Regenerate with ``pytest tests/deploy/test_graph_goldens.py --update-goldens`` a
 """
 from __future__ import annotations
 
-import sys
-
 import pytest
 from deploy_helpers import ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
 from helpers import sample_blueprints
 
 GOLDEN_GRAPH = ROOT / "tests" / "golden_graph"

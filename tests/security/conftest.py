@@ -9,17 +9,12 @@ to skip these tests when it is missing).
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from helpers import sample_blueprints  # noqa: E402
-
-import security_tools as tools  # noqa: E402
+import security_tools as tools
+from helpers import sample_blueprints
 
 
 @pytest.fixture(scope="session")
