@@ -1,4 +1,4 @@
-"""Argument parsing and exit codes only: 0 success, 2 invalid blueprint or config, 1 unexpected.
+"""Argument parsing and exit codes only (the codes are in ``exit_codes``).
 
 Each command lives in ``mlops_dsl/commands/<name>.py``; heavy imports happen inside its ``run``,
 so ``--help`` and ``--version`` stay instant.
@@ -10,11 +10,9 @@ import importlib
 import os
 import sys
 
-from . import __version__
+from . import __version__, exit_codes
 from .commands import COMMANDS
 from .errors import BlueprintError
-
-EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict]:
@@ -43,14 +41,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         count = len(error.problems)
         print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
-        return EXIT_INVALID
+        return exit_codes.INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the last line of defence: no raw traceback
         if os.environ.get("MLOPS_DSL_DEBUG"):
             raise
         print(f"internal error: {type(error).__name__}: {error}\n"
               "This is a bug in mlops_dsl; rerun with MLOPS_DSL_DEBUG=1 for the traceback.",
               file=sys.stderr)
-        return EXIT_UNEXPECTED
+        return exit_codes.FAILED

@@ -62,6 +62,22 @@ def moto_server(moto_server_url, monkeypatch):
     return moto_server_url
 
 
+@pytest.fixture
+def cli(capsys):
+    """Run the command line in this process, as ``python -m mlops_dsl ARGS`` would; returns
+    (exit code, stdout, stderr). Tests about the process itself (its exit status, ``python -m``)
+    start a real one instead."""
+    from mlops_dsl.cli import main
+
+    def invoke(*argv):
+        capsys.readouterr()  # only this command's output
+        code = main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-goldens", action="store_true", default=False,
                      help="rewrite tests/golden/ from the current compiler output (review the diff!)")

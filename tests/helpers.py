@@ -13,3 +13,19 @@ def sample_blueprints() -> list[Path]:
     """Every sample blueprint (Python module or JSON config) in blueprints/: each is a golden test."""
     return sorted(p for p in BLUEPRINTS.iterdir()
                   if p.suffix in (".py", ".json") and not p.name.startswith(("_", ".")))
+
+
+def sample(name: str = "attrition", module: str | None = None):
+    """A sample blueprint by name, from ``blueprints/<module or name>.py``, loaded as the CLI
+    loads it (the module run as a script with its folder on ``sys.path``)."""
+    from mlops_dsl.loader import load_all
+
+    return load_all(BLUEPRINTS / f"{module or name}.py")[name]
+
+
+def data_rows(name: str) -> list[dict]:
+    """The rows of the shipped sample ``blueprints/data/<name>.csv`` (``train`` or ``score``)."""
+    import csv
+
+    with open(SAMPLE_DATA / f"{name}.csv", encoding="utf-8-sig", newline="") as stream:
+        return list(csv.DictReader(stream))

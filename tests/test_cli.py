@@ -1,6 +1,12 @@
-"""The command line: exit codes, messages without tracebacks, output folders, blueprint discovery."""
+"""The command line: exit codes, messages without tracebacks, output folders, blueprint discovery.
+
+Commands run in this process (the ``cli`` fixture); the tests about the process itself, its exit
+status and ``python -m mlops_dsl``, start a real one (``python_m``).
+"""
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -8,16 +14,19 @@ import textwrap
 import pytest
 
 from helpers import ROOT
+from mlops_dsl import exit_codes
 from mlops_dsl.artifacts import MARKER
 
 
-def cli(*args, cwd=None):
+def python_m(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "mlops_dsl", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+                          text=True, cwd=cwd, env=env, timeout=120)
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, monkeypatch):
+    """A folder with a Glue script and an image folder, made the working folder."""
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "transform.py").write_text("print('t')\n")
     (tmp_path / "image").mkdir()
     (tmp_path / "image" / "Dockerfile").write_text("FROM scratch\n")
@@ -32,138 +41,188 @@ HEADER = textwrap.dedent("""\
     """)
 
 
-def test_compile_sample_writes_the_artifacts(tmp_path):
-    result = cli("compile", ROOT / "blueprints" / "attrition.py", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    out = tmp_path / "build" / "attrition"
-    assert (out / "template.json").is_file() and (out / "statemachine.asl.json").is_file()
-    assert len(list((out / "assets").rglob("transform.py"))) == 1
-    assert "compiled attrition: build/attrition/" in result.stdout
+def test_compile_sample_writes_the_artifacts(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("compile", ROOT / "blueprints" / "attrition.py")
+    assert code == exit_codes.OK, err
+    build = tmp_path / "build" / "attrition"
+    assert (build / "template.json").is_file() and (build / "statemachine.asl.json").is_file()
+    assert len(list((build / "assets").rglob("transform.py"))) == 1
+    assert "compiled attrition: build/attrition/" in out
 
 
-def test_validate_writes_nothing(tmp_path):
-    result = cli("validate", ROOT / "blueprints" / "attrition_endpoint.py", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "attrition_endpoint: valid (" in result.stdout
+def test_validate_writes_nothing(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("validate", ROOT / "blueprints" / "attrition_endpoint.py")
+    assert code == exit_codes.OK, err
+    assert "attrition_endpoint: valid (" in out
     assert list(tmp_path.iterdir()) == []
 
 
-def test_invalid_blueprint_exits_2_with_one_line_per_problem(project):
+def test_invalid_blueprint_exits_2_with_one_line_per_problem(project, cli):
     (project / "bp.py").write_text(HEADER + textwrap.dedent("""\
         bad = base.with_(job_name="this-name-is-far-too-long",
                          tuning=Tuning(max_jobs=2, max_parallel_jobs=4))
         """))
-    result = cli("compile", project / "bp.py", "--name", "bad", cwd=project)
-    assert result.returncode == 2
-    lines = result.stderr.splitlines()
+    code, _, err = cli("compile", project / "bp.py", "--name", "bad")
+    assert code == exit_codes.INVALID
+    lines = err.splitlines()
     assert lines[0] == (f"error: {project / 'bp.py'}:5: Blueprint.job_name: 'this-name-is-far-too-long' has "
                         "25 characters; use 1 to 18 (a timestamp is appended for each run) [MLD101]")
     assert lines[1] == f"error: {project / 'bp.py'}:6: Tuning.max_parallel_jobs: 4 exceeds max_jobs 2 [MLD105]"
     assert lines[-1] == "2 problems found; nothing was written."
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in err
     assert not (project / "build").exists()
 
 
-def test_several_blueprints_need_a_name(project):
+def test_several_blueprints_need_a_name(project, cli):
     (project / "bp.py").write_text(HEADER + "prod = base.with_(name='prod', name_prefix='demo-prod')\n")
-    result = cli("compile", project / "bp.py", cwd=project)
-    assert result.returncode == 2
-    assert "this file defines 2 blueprints (base, prod); pick one with --name [MLD023]" in result.stderr
-    result = cli("compile", project / "bp.py", "--name", "nope", cwd=project)
-    assert "no blueprint named 'nope'; this file defines: base, prod [MLD022]" in result.stderr
-    result = cli("compile", project / "bp.py", "--name", "prod", cwd=project)
-    assert result.returncode == 0, result.stderr
+    code, _, err = cli("compile", project / "bp.py")
+    assert code == exit_codes.INVALID
+    assert "this file defines 2 blueprints (base, prod); pick one with --name [MLD023]" in err
+    code, _, err = cli("compile", project / "bp.py", "--name", "nope")
+    assert code == exit_codes.INVALID
+    assert "no blueprint named 'nope'; this file defines: base, prod [MLD022]" in err
+    code, _, err = cli("compile", project / "bp.py", "--name", "prod")
+    assert code == exit_codes.OK, err
     assert (project / "build" / "prod" / "template.json").is_file()
 
 
-def test_module_without_blueprint(project):
+def test_module_without_blueprint(project, cli):
     (project / "empty.py").write_text("x = 1\n")
-    result = cli("validate", project / "empty.py")
-    assert result.returncode == 2 and "defines no Blueprint at module level [MLD024]" in result.stderr
+    code, _, err = cli("validate", project / "empty.py")
+    assert code == exit_codes.INVALID and "defines no Blueprint at module level [MLD024]" in err
 
 
-def test_duplicate_blueprint_names(project):
+def test_duplicate_blueprint_names(project, cli):
     (project / "bp.py").write_text(HEADER + "other = base.with_(name='base')\n")
-    result = cli("validate", project / "bp.py")
-    assert result.returncode == 2 and "two blueprints are named 'base'" in result.stderr
-    assert "[MLD025]" in result.stderr
+    code, _, err = cli("validate", project / "bp.py")
+    assert code == exit_codes.INVALID and "two blueprints are named 'base'" in err
+    assert "[MLD025]" in err
 
 
-def test_syntax_and_runtime_errors_point_at_the_users_line(project):
+def test_syntax_and_runtime_errors_point_at_the_users_line(project, cli):
     (project / "syntax.py").write_text("from mlops_dsl import *\nx = (\n")
-    result = cli("validate", project / "syntax.py")
-    assert result.returncode == 2 and "syntax.py:2: (python): syntax error:" in result.stderr
+    code, _, err = cli("validate", project / "syntax.py")
+    assert code == exit_codes.INVALID and "syntax.py:2: (python): syntax error:" in err
     (project / "name.py").write_text(HEADER + "oops = undefined_thing\n")
-    result = cli("validate", project / "name.py")
-    assert result.returncode == 2
-    assert "name.py:5: (python): NameError: name 'undefined_thing' is not defined [MLD021]" in result.stderr
-    assert "Traceback" not in result.stderr
+    code, _, err = cli("validate", project / "name.py")
+    assert code == exit_codes.INVALID
+    assert "name.py:5: (python): NameError: name 'undefined_thing' is not defined [MLD021]" in err
+    assert "Traceback" not in err
 
 
-def test_unknown_keyword_points_at_the_users_line(project):
+def test_unknown_keyword_points_at_the_users_line(project, cli):
     (project / "kw.py").write_text("from mlops_dsl import Training\nt = Training(instance_cnt=2)\n")
-    result = cli("validate", project / "kw.py")
-    assert result.returncode == 2
-    assert "kw.py:2: (python): TypeError:" in result.stderr and "instance_cnt" in result.stderr
+    code, _, err = cli("validate", project / "kw.py")
+    assert code == exit_codes.INVALID
+    assert "kw.py:2: (python): TypeError:" in err and "instance_cnt" in err
 
 
-def test_missing_or_unsupported_blueprint_file(tmp_path):
-    result = cli("validate", tmp_path / "nope.py")
-    assert result.returncode == 2 and "does not exist or is not a file [MLD026]" in result.stderr
+def test_missing_or_unsupported_blueprint_file(tmp_path, cli):
+    code, _, err = cli("validate", tmp_path / "nope.py")
+    assert code == exit_codes.INVALID and "does not exist or is not a file [MLD026]" in err
     (tmp_path / "bp.yaml").write_text("a: 1\n")
-    result = cli("validate", tmp_path / "bp.yaml")
-    assert "use a Python module (.py) or a JSON config (.json) [MLD026]" in result.stderr
+    code, _, err = cli("validate", tmp_path / "bp.yaml")
+    assert code == exit_codes.INVALID
+    assert "use a Python module (.py) or a JSON config (.json) [MLD026]" in err
 
 
-def test_output_folder_not_ours_is_never_replaced(project):
+def test_output_folder_not_ours_is_never_replaced(project, cli):
     (project / "bp.py").write_text(HEADER)
     mine = project / "mine"
     mine.mkdir()
     (mine / "precious.txt").write_text("keep me")
-    result = cli("compile", project / "bp.py", "-o", mine)
-    assert result.returncode == 2 and "was not written by mlops_dsl" in result.stderr
-    assert "[MLD030]" in result.stderr and (mine / "precious.txt").read_text() == "keep me"
+    code, _, err = cli("compile", project / "bp.py", "-o", mine)
+    assert code == exit_codes.INVALID and "was not written by mlops_dsl" in err
+    assert "[MLD030]" in err and (mine / "precious.txt").read_text() == "keep me"
 
 
-def test_recompile_replaces_our_own_output_atomically(project):
+def test_recompile_replaces_our_own_output_atomically(project, cli):
     (project / "bp.py").write_text(HEADER)
     out = project / "out"
-    assert cli("compile", project / "bp.py", "-o", out).returncode == 0
+    assert cli("compile", project / "bp.py", "-o", out)[0] == exit_codes.OK
     (out / "stale.txt").write_text("from an older compile")
-    assert cli("compile", project / "bp.py", "-o", out).returncode == 0
+    assert cli("compile", project / "bp.py", "-o", out)[0] == exit_codes.OK
     assert not (out / "stale.txt").exists() and (out / MARKER).exists()
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == []
 
 
-def test_unexpected_failure_exits_1_without_traceback(project, monkeypatch):
+def test_unexpected_failure_exits_1_without_traceback(project, cli, monkeypatch):
+    import mlops_dsl.compiler
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
     (project / "bp.py").write_text(HEADER)
-    code = ("import sys\nimport mlops_dsl.compiler as c\n"
-            "def boom(*a, **k):\n    raise RuntimeError('disk on fire')\n"
-            "c.compile_blueprint = boom\nfrom mlops_dsl.cli import main\n"
-            f"sys.exit(main(['validate', {str(project / 'bp.py')!r}]))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "internal error: RuntimeError: disk on fire" in result.stderr
-    assert "Traceback" not in result.stderr
+    monkeypatch.delenv("MLOPS_DSL_DEBUG", raising=False)
+    monkeypatch.setattr(mlops_dsl.compiler, "compile_blueprint", boom)
+    code, _, err = cli("validate", project / "bp.py")
+    assert code == exit_codes.FAILED
+    assert "internal error: RuntimeError: disk on fire" in err
+    assert "rerun with MLOPS_DSL_DEBUG=1" in err and "Traceback" not in err
 
 
-def test_version():
-    result = cli("--version")
-    assert result.returncode == 0 and result.stdout.startswith("mlops_dsl ")
+def test_ctrl_c_exits_130_with_one_line(project, cli, monkeypatch):
+    import mlops_dsl.compiler
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    (project / "bp.py").write_text(HEADER)
+    monkeypatch.setattr(mlops_dsl.compiler, "compile_blueprint", interrupted)
+    code, _, err = cli("validate", project / "bp.py")
+    assert (code, err) == (exit_codes.INTERRUPTED, "interrupted\n")
 
 
-def test_compile_all_writes_every_blueprint(project):
+def test_compile_all_writes_every_blueprint(project, cli):
     (project / "bp.py").write_text(HEADER + "prod = base.with_(name='prod', name_prefix='demo-prod')\n")
-    result = cli("compile", "--all", project / "bp.py", "-o", project / "out")
-    assert result.returncode == 0, result.stderr
+    code, _, err = cli("compile", "--all", project / "bp.py", "-o", project / "out")
+    assert code == exit_codes.OK, err
     assert sorted(p.name for p in (project / "out").iterdir()) == ["base", "prod"]
     assert (project / "out" / "prod" / "template.json").is_file()
 
 
-def test_compile_all_reports_every_blueprints_problems(project):
+def test_compile_all_reports_every_blueprints_problems(project, cli):
     (project / "bp.py").write_text(HEADER + "a = base.with_(name='a', job_name='x' * 20)\n"
                                    "b = base.with_(name='b', name_prefix='B')\n")
-    result = cli("compile", "--all", project / "bp.py", "-o", project / "out")
-    assert result.returncode == 2
-    assert "[MLD101]" in result.stderr and "[MLD102]" in result.stderr
+    code, _, err = cli("compile", "--all", project / "bp.py", "-o", project / "out")
+    assert code == exit_codes.INVALID
+    assert "[MLD101]" in err and "[MLD102]" in err
     assert not (project / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The process: python -m mlops_dsl and its exit status (a real interpreter each)
+
+def test_python_m_prints_the_version_and_exits_0():
+    result = python_m("--version")
+    assert result.returncode == exit_codes.OK and result.stdout.startswith("mlops_dsl ")
+
+
+def test_python_m_exits_2_on_an_invalid_blueprint(project):
+    (project / "bp.py").write_text(HEADER + "bad = base.with_(job_name='x' * 20)\n")
+    result = python_m("validate", project / "bp.py", "--name", "bad")
+    assert result.returncode == exit_codes.INVALID
+    assert "[MLD101]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_python_m_exits_1_on_an_aws_failure(tmp_path):
+    """No credentials anywhere: deploy stops before any AWS call, with a message and status 1."""
+    empty = tmp_path / "empty"
+    empty.touch()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("AWS_") or key in ("AWS_EC2_METADATA_DISABLED", "AWS_REGION")}
+    env.update(AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty))
+    result = python_m("deploy", ROOT / "blueprints" / "attrition.py", "--stack-name", "demo", "--yes",
+                      env=env)
+    assert result.returncode == exit_codes.FAILED
+    assert result.stderr.startswith("error: no AWS credentials found")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_readme_lists_exactly_the_exit_codes():
+    text = (ROOT / "README.md").read_text()
+    listed = text.split("The exit codes are", 1)[1].split("\n\n", 2)[1]
+    found = dict(re.fullmatch(r"- ([0-9]+): (.*?)[;.]", line).groups() for line in listed.splitlines())
+    assert found == {str(code): meaning for code, meaning in exit_codes.MEANINGS.items()}

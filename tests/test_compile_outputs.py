@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT, sample_blueprints
+from helpers import ROOT, sample, sample_blueprints
 from mlops_dsl.compiler import TEMPLATE, WORKFLOW, compile_file
 from mlops_dsl.validate.template import MAX_INLINE_BODY_BYTES
 
@@ -97,12 +97,7 @@ def test_existing_feature_store_is_not_created(tmp_path):
     from mlops_dsl.compiler import compile_blueprint
     from mlops_dsl.dsl import FeatureStore
 
-    sys.path.insert(0, str(ROOT / "blueprints"))
-    try:
-        from attrition import attrition
-    finally:
-        sys.path.remove(str(ROOT / "blueprints"))
-    result = compile_blueprint(attrition.with_(feature_store=FeatureStore(existing_bucket="team-data")))
+    result = compile_blueprint(sample().with_(feature_store=FeatureStore(existing_bucket="team-data")))
     assert "FeatureStoreBucket" not in result.template["Resources"]
     transform = result.definition["States"]["Transform data"]["Parameters"]["Arguments"]
     assert transform["--S3_SOURCE"] == "team-data"

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, sample
 from mlops_dsl import BlueprintError
 from mlops_dsl.compiler import compile_blueprint
 from mlops_dsl.config import blueprint_from_config, config_from_blueprint, config_schema, load_config
@@ -162,14 +161,7 @@ def round_trip(bp, folder):
 
 
 def test_sample_round_trips_without_loss(tmp_path):
-    sys.path.insert(0, str(ROOT / "blueprints"))
-    try:
-        from attrition import attrition
-        from attrition_builtin import attrition_builtin
-        from attrition_endpoint import attrition_endpoint
-    finally:
-        sys.path.remove(str(ROOT / "blueprints"))
-    for bp in (attrition, attrition_endpoint, attrition_builtin):
+    for bp in map(sample, ("attrition", "attrition_endpoint", "attrition_builtin")):
         assert round_trip(bp, tmp_path) == bp
 
 

@@ -1,9 +1,8 @@
 """One test per error code of mlops_dsl.validate.dataflow, each asserting its message."""
 from __future__ import annotations
 
-import importlib.util
-
-from helpers import BLUEPRINTS, ROOT
+from helpers import ROOT, sample_blueprints
+from runtime_helpers import load
 from mlops_dsl.compiler import compile_file
 from mlops_dsl.emit import names as n
 from mlops_dsl.validate.dataflow import HANDLER_OUTPUTS, check_dataflow
@@ -35,7 +34,7 @@ JOB_NAME = ("Name", {"Type": "Task", "Resource": ARN + "lambda:invoke",
 
 
 def test_every_sample_passes():
-    for path in sorted(BLUEPRINTS.glob("*.py")):
+    for path in sample_blueprints():  # the JSON config too
         assert _messages(compile_file(path).definition) == [], path.name
 
 
@@ -108,10 +107,7 @@ def test_intrinsic_arguments_and_catch_outputs_are_followed():
 
 
 def _handler(name):
-    spec = importlib.util.spec_from_file_location(f"handler_{name}", ROOT / "lambdas" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load(ROOT / "lambdas" / f"{name}.py", f"handler_{name}")
 
 
 def test_handler_outputs_are_what_the_handlers_return():

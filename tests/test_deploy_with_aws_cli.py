@@ -46,9 +46,11 @@ def test_template_deploys_with_the_aws_cli(path, moto_server, tmp_path):
     role_arn = tuning["Parameters"]["TrainingJobDefinition"]["RoleArn"]
     assert role_arn.startswith("arn:aws:iam::") and "${" not in machine["definition"]
     buckets = {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}
-    for key in ("SourceRepositoryBucket", "ExtractsBucket", "ModelStoreBucket", "MetadataBucket",
-                "OutputBucket", "AccessLogsBucket"):
-        assert physical[key] in buckets
+    stores = [logical for logical, resource in compiled.template["Resources"].items()
+              if resource["Type"] == "AWS::S3::Bucket"]
+    assert "ExtractsBucket" in stores
+    for logical in stores:
+        assert physical[logical] in buckets, logical
     extracts = f"s3://{physical['ExtractsBucket']}/train/"
     assert tuning["Parameters"]["TrainingJobDefinition"]["InputDataConfig"][0]["DataSource"][
         "S3DataSource"]["S3Uri"] == extracts

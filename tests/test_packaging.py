@@ -32,3 +32,13 @@ def test_shipped_sample_data_is_the_shared_sample():
         pytest.skip("../shared is not beside this checkout")
     for name in ("train.csv", "score.csv"):
         assert (ROOT / "blueprints" / "data" / name).read_bytes() == (shared / name).read_bytes()
+
+
+def test_test_modules_have_unique_names():
+    """setup.cfg puts tests/ and its subfolders on one sys.path: a helper named like another
+    folder's would be imported in its place."""
+    import collections
+
+    names = collections.Counter(p.name for p in (ROOT / "tests").rglob("*.py")
+                                if "node_modules" not in p.parts and p.name != "conftest.py")
+    assert [name for name, count in names.items() if count > 1] == []

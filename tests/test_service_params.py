@@ -7,6 +7,7 @@ import pytest
 
 from helpers import BLUEPRINTS
 from mlops_dsl.compiler import compile_file
+from mlops_dsl.errors import BlueprintError
 from mlops_dsl.validate.service_params import (check_service_parameters, operation_name,
                                                parse_resource, service_model)
 
@@ -146,7 +147,7 @@ def test_problem_points_at_a_json_config_pointer(tmp_path):
               "train_local_path": None, "score_local_path": None,
               "training_job_instance_type": "ml.m5.xlargee"}
     blueprint = blueprint_from_config(config, file="c.json", name="c")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(BlueprintError, match=r"\[MLD313\]") as caught:
         compile_blueprint(blueprint)
     text = str(caught.value)
     assert "c.json#/training_job_instance_type: training_job_instance_type: state 'Tune model' " \

@@ -1,6 +1,8 @@
 """``compile BLUEPRINT [-o DIR] [--name NAME]``: write the template, the workflow and the assets."""
 from __future__ import annotations
 
+from .. import exit_codes
+
 HELP = "write template.json, statemachine.asl.json and assets"
 
 
@@ -24,7 +26,7 @@ def run(args) -> int:
         compiled = compile_file(args.blueprint, name=args.name)
         target = Path(args.output) if args.output else Path("build") / compiled.pipeline.name
         _write(target, compiled)
-        return 0
+        return exit_codes.OK
     root = Path(args.output) if args.output else Path("build")
     results, problems = {}, []
     for name, blueprint in load_all(args.blueprint).items():
@@ -36,7 +38,7 @@ def run(args) -> int:
         raise BlueprintError(problems)
     for name, compiled in results.items():
         _write(root / name, compiled)
-    return 0
+    return exit_codes.OK
 
 
 def _write(target, compiled) -> None:

@@ -2,6 +2,8 @@
 the change set preview and the workflow's states added, removed and changed."""
 from __future__ import annotations
 
+from .. import exit_codes
+
 HELP = "preview a deploy: resources and workflow states that would change"
 
 
@@ -43,7 +45,7 @@ def _diff(args) -> int:
         deployed_definition = stacks.deployed_definition(deployed, STATE_MACHINE)
         if changeset.same_template(deployed, compiled.template):
             print(f"no changes: stack {args.stack_name} already matches the blueprint")
-            return 0
+            return exit_codes.OK
         plan = changeset.create(cf, stack, compiled.files[TEMPLATE], compiled.template)
         changeset.delete(cf, plan)
         for line in changeset.render(plan):
@@ -52,4 +54,4 @@ def _diff(args) -> int:
     print("workflow:" if lines else "workflow: unchanged")
     for line in lines:
         print(f"  {line}")
-    return 0
+    return exit_codes.OK

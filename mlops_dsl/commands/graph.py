@@ -1,6 +1,8 @@
 """``graph BLUEPRINT [--format mermaid|dot] [-o FILE]``: the workflow as a diagram; no AWS."""
 from __future__ import annotations
 
+from .. import exit_codes
+
 HELP = "draw the workflow (Mermaid or Graphviz DOT)"
 
 
@@ -35,4 +37,4 @@ def run(args) -> int:
         print(f"wrote {args.output} ({args.format}, {compiled.state_count} states)")
     else:
         print(text, end="")
-    return 0
+    return exit_codes.OK

@@ -2,6 +2,8 @@
 and push it to the stack's ECR repository (registry login through boto3)."""
 from __future__ import annotations
 
+from .. import exit_codes
+
 HELP = "build the bring-your-own model image and push it to the stack's ECR repository"
 
 
@@ -49,4 +51,4 @@ def _push(args) -> int:
     remote = image.push(ecr, source=byo.source, local_name=byo.name,
                         tag=byo.tag, repository_uri=uri, docker=docker)
     print(f"pushed {remote}")
-    return 0
+    return exit_codes.OK

@@ -3,6 +3,8 @@
 ``--local`` runs the pipeline on this machine instead (``mlops_dsl.local``)."""
 from __future__ import annotations
 
+from .. import exit_codes
+
 HELP = "start a run of the pipeline (deployed, or on this machine with --local)"
 
 
@@ -50,12 +52,12 @@ def _run_in_aws(args) -> int:
     print(f"started {execution}")
     if not args.follow:
         print("follow it with --follow, or in the Step Functions console")
-        return 0
+        return exit_codes.OK
     result = executions.follow(sfn, execution)
     if result.status == "SUCCEEDED":
         print("run SUCCEEDED")
-        return 0
+        return exit_codes.OK
     print(f"run {result.status} in state {result.failed_state or '?'}")
     print(f"  error: {result.error or '(none reported)'}")
     print(f"  cause: {result.cause or '(none reported)'}")
-    return 1
+    return exit_codes.FAILED

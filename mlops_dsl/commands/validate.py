@@ -1,6 +1,8 @@
 """``validate BLUEPRINT [--name NAME]``: every check of compile, nothing written."""
 from __future__ import annotations
 
+from .. import exit_codes
+
 HELP = "run every check and write nothing"
 
 
@@ -19,4 +21,4 @@ def run(args) -> int:
           f"template {len(compiled.files[TEMPLATE]):,} bytes)")
     for note in compiled.notes:
         print(f"note: {note}")
-    return 0
+    return exit_codes.OK

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import exit_codes
 from . import assets, changeset, events
 from . import stack as stacks
 from .faults import DeployError
@@ -64,7 +65,7 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
             if not options.yes and not (ask or confirm)("Execute this change set?"):
                 changeset.delete(cf, plan)
                 out("not executed: the change set was deleted and the stack is unchanged")
-                return 1
+                return exit_codes.FAILED
             if stack.exists:
                 # The source bucket exists already: upload the new content-addressed assets
                 # before the Glue job points at them, so no run can see a missing script.
@@ -78,7 +79,7 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
         _upload_assets(aws, cf, stack, compiled.pipeline, out)
     _upload_data(aws, cf, stack, compiled.pipeline, out)
     _summary(cf, stack, out)
-    return 0
+    return exit_codes.OK
 
 
 def _execute(cf, plan, expected: int, options: Options, out) -> None:

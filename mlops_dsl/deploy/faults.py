@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
-EXIT_FAILED = 1
+from .. import exit_codes
 
 EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
 BAD_CREDENTIAL_CODES = {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch",
@@ -134,7 +134,7 @@ def report(error: DeployError) -> None:
 
 
 def handled(body, args) -> int:
-    """Run ``body(args)``; print AWS failures as messages and return 1 instead of raising."""
+    """Run ``body(args)``; print AWS failures as messages and return ``exit_codes.FAILED`` instead of raising."""
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError
 
@@ -144,4 +144,4 @@ def handled(body, args) -> int:
         report(error)
     except (BotoCoreError, ClientError, ResponseParserError) as error:
         report(translate(error))
-    return EXIT_FAILED
+    return exit_codes.FAILED

@@ -36,14 +36,6 @@ class Aws:
                 raise translate(error, f"creating the {service} client") from None
         return self._clients[service]
 
-    def account_id(self) -> str:
-        try:
-            return self.client("sts").get_caller_identity()["Account"]
-        except DeployError:
-            raise
-        except Exception as error:  # noqa: BLE001
-            raise translate(error, "checking your AWS identity") from None
-
 
 def retry_config(mode: str = "standard"):
     from botocore.config import Config

@@ -7,9 +7,6 @@ from dataclasses import dataclass, field
 from .faults import DeployError, stuck_in_rollback_failed, translate
 
 SETTLED_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
-SETTLED_FAILED = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE",
-                  "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED", "DELETE_COMPLETE",
-                  "IMPORT_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_FAILED", "UPDATE_FAILED"}
 
 
 def is_settled(status: str) -> bool:

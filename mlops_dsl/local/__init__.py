@@ -14,7 +14,7 @@ endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``childr
 """
 from __future__ import annotations
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+from .. import exit_codes
 
 
 def run_local(args) -> int:
@@ -46,8 +46,8 @@ def run_local(args) -> int:
         if result.sagemaker:
             result.sagemaker.stop_endpoints()
     if result.status == "ABORTED":
-        return EXIT_INTERRUPTED
-    return EXIT_OK if result.succeeded else EXIT_FAILED
+        return exit_codes.INTERRUPTED
+    return exit_codes.OK if result.succeeded else exit_codes.FAILED
 
 
 def _serve_until_stopped(endpoints: dict) -> None:

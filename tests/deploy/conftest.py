@@ -1,12 +1,7 @@
-"""Fixtures of the deploy tests: the CLI in-process, a deployed sample stack, fast polling."""
+"""Fixtures of the deploy tests: a deployed sample stack, fast polling (``cli`` is in tests/conftest.py)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # deploy_helpers, in any import mode
 
 from deploy_helpers import SAMPLE
 
@@ -17,19 +12,6 @@ def _fast_polls(monkeypatch):
 
     monkeypatch.setattr(events, "POLL_SECONDS", 0.05)
     monkeypatch.setattr(executions, "POLL_SECONDS", 0.1)
-
-
-@pytest.fixture
-def cli(capsys):
-    """Run ``python -m mlops_dsl ARGS`` in-process; returns (exit code, stdout, stderr)."""
-    from mlops_dsl.cli import main
-
-    def invoke(*argv):
-        code = main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 @pytest.fixture

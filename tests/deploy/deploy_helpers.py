@@ -7,8 +7,8 @@ import re
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BLUEPRINTS = ROOT / "blueprints"
+from helpers import BLUEPRINTS, ROOT
+
 SAMPLE = BLUEPRINTS / "attrition.py"
 
 

@@ -2,12 +2,8 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # local_helpers, in any import mode
 
 
 @pytest.fixture()

@@ -5,15 +5,7 @@ import csv
 import io
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BLUEPRINTS = ROOT / "blueprints"
-
-
-def sample(name: str = "attrition", module: str | None = None):
-    """A sample blueprint by name, from ``blueprints/<module or name>.py``."""
-    from mlops_dsl.loader import load_all
-
-    return load_all(BLUEPRINTS / f"{module or name}.py")[name]
+from helpers import BLUEPRINTS, ROOT, sample  # noqa: F401 - re-exported for the local tests
 
 
 def small(blueprint, max_jobs: int = 1, **tuning):

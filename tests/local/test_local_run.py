@@ -7,12 +7,13 @@ import json
 import pytest
 from local_helpers import BLUEPRINTS, ROOT, csv_rows, run, sample, small
 
+from helpers import data_rows
 from mlops_dsl import GlueTransform, metric
 from mlops_dsl.compiler import compile_blueprint
 from mlops_dsl.local import run_local
 from mlops_dsl.local.summary import render
 
-SCORED_ROWS = 1233  # rows of blueprints/data/score.csv
+SCORED_ROWS = len(data_rows("score"))  # one prediction per employee of the scoring data
 
 
 def test_the_sample_runs_end_to_end_through_run_local(tmp_path, capsys):

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # runtime_helpers, in any import mode
-
-from runtime_helpers import (  # noqa: E402
+from runtime_helpers import (
     MID_RANGE, TRAIN, opt_ml_tree, run, sample_source, transform_args,
 )
 

@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-# The shared employee-attrition sample, as shipped with the sample blueprint (identical bytes).
-SAMPLE = REPO / "blueprints" / "data"
+from helpers import ROOT as REPO
+from helpers import SAMPLE_DATA as SAMPLE
+
 TRANSFORM = REPO / "glue" / "transform.py"
 PROGRAM = REPO / "container" / "xgboost"
 TRAIN = PROGRAM / "train"

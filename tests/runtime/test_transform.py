@@ -7,6 +7,7 @@ import boto3
 import pandas as pd
 import pytest
 
+from helpers import data_rows
 from runtime_helpers import SAMPLE, TRANSFORM, load, run, sample_source, transform_args
 
 transform = load(TRANSFORM, "glue_transform")
@@ -29,10 +30,12 @@ def test_feature_columns_are_fixed():
 def test_sample_train_and_score(extracts):
     train = read(extracts / "train" / "train.csv")
     score = read(extracts / "score" / "score.csv")
-    assert len(train) == 1470 and len(score) == 1233
+    raw_train = data_rows("train")
+    assert len(train) == len(raw_train) and len(score) == len(data_rows("score"))
     assert list(train.columns) == ["EmployeeNumber", "Attrition", *FEATURES]
     assert list(score.columns) == ["EmployeeNumber", *FEATURES]
-    assert train["Attrition"].sum() == 237 and set(train["Attrition"]) == {0, 1}
+    assert train["Attrition"].sum() == sum(row["Attrition"] == "Yes" for row in raw_train)
+    assert set(train["Attrition"]) == {0, 1}
     for frame in (train, score):
         # pandas 3 reads text as the `str` dtype, not object: check for numbers directly
         text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
@@ -173,7 +176,9 @@ def test_through_s3(moto_server, capsys):
         s3.get_object(Bucket="extracts", Key="train/train.csv")["Body"].read()))
     score = pd.read_csv(io.BytesIO(
         s3.get_object(Bucket="extracts", Key="score/score.csv")["Body"].read()))
-    assert train.shape == (1470, 50) and score.shape == (10, 49)
+    # every training row with its id, label and features; the ten scoring rows sent, without label
+    assert train.shape == (len(data_rows("train")), 2 + len(FEATURES))
+    assert score.shape == (10, 1 + len(FEATURES))
     assert list(train.columns)[0] == "EmployeeNumber"  # the byte-order mark is gone
     s3.delete_object(Bucket="feature-store", Key="data/score/score.csv")
     assert "input s3://feature-store/data/score/score.csv does not exist" in _main(capsys, args)

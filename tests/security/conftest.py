@@ -9,17 +9,12 @@ to skip these tests when it is missing).
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from helpers import sample_blueprints  # noqa: E402
-
-import security_tools as tools  # noqa: E402
+import security_tools as tools
+from helpers import sample_blueprints
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +34,27 @@ def compiled_samples():
     from mlops_dsl.compiler import compile_file
 
     return {path.stem: compile_file(path) for path in sample_blueprints()}
+
+
+@pytest.fixture(scope="session")
+def compiled_variants(compiled_samples):
+    """Every sample, and every sample with a customer-managed KMS key (``<name>+kms``)."""
+    from mlops_dsl.compiler import compile_blueprint
+    from mlops_dsl.loader import load_blueprint
+    from policies import KMS_KEY
+
+    variants = dict(compiled_samples)
+    for path in sample_blueprints():
+        name, blueprint = load_blueprint(path)
+        variants[f"{path.stem}+kms"] = compile_blueprint(blueprint.with_(kms_key=KMS_KEY), name=name)
+    return variants
+
+
+@pytest.fixture(scope="session")
+def service_authorization(security_tools):
+    """The Service Authorization Reference as parliament ships it (aws_documented.py)."""
+    from aws_documented import ServiceAuthorization
+    from policies import ACCOUNT, PARTITION, REGION
+
+    (path,) = security_tools.parent.glob("lib/python3*/site-packages/parliament/iam_definition.json")
+    return ServiceAuthorization(path, PARTITION, REGION, ACCOUNT)

@@ -6,6 +6,7 @@ import fnmatch
 import re
 
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
+KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 PSEUDO = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
           "AWS::URLSuffix": "amazonaws.com"}
 

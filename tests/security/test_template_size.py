@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import sample_blueprints
 from mlops_dsl.validate.template import MAX_INLINE_BODY_BYTES
 
 # A key ARN as long as AWS makes them (a multi-Region key's ID is 36 characters, "mrk-" + 32).
@@ -13,10 +14,14 @@ KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef123456
 @pytest.mark.parametrize("kms", [False, True], ids=["default", "kms"])
 def test_every_sample_template_fits_inline(compiled_samples, kms):
     from mlops_dsl.compiler import TEMPLATE, compile_blueprint
+    from mlops_dsl.loader import load_blueprint
 
-    for name, compiled in compiled_samples.items():
+    assert MAX_INLINE_BODY_BYTES == 51_200  # CloudFormation's TemplateBody limit (its quotas page)
+    for path in sample_blueprints():
+        name, compiled = path.stem, compiled_samples[path.stem]
         if kms:
-            compiled = compile_blueprint(compiled.blueprint.with_(kms_key=KMS_KEY), name=name)
+            name, blueprint = load_blueprint(path)
+            compiled = compile_blueprint(blueprint.with_(kms_key=KMS_KEY), name=name)
             assert compiled.pipeline.kms_key_arn == KMS_KEY
         size = len(compiled.files[TEMPLATE])
         assert size < MAX_INLINE_BODY_BYTES, f"{name}{' with a KMS key' if kms else ''}: {size:,} bytes"
