@@ -3,6 +3,7 @@
 One serializer for everything: sorted keys, 2-space indent, trailing newline, UTF-8, no timestamps
 or tool versions. A folder is written to a temporary sibling and moved into place, so a failed
 compile never leaves a half-written output; a folder that mlops_dsl did not write is never replaced.
+Single files (``migrate``'s output) are written to a temporary sibling and renamed the same way.
 """
 from __future__ import annotations
 
@@ -54,4 +55,20 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
             os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write one file atomically: a temporary sibling, then a rename, so no reader sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(staging, 0o644)  # mkstemp makes it private; the output is an ordinary file
+        os.replace(staging, path)
+    except BaseException:
+        if os.path.exists(staging):
+            os.unlink(staging)
         raise
