@@ -10,7 +10,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # runtime_helpers, in any import mode
 
 from runtime_helpers import (  # noqa: E402
-    MID_RANGE, TRAIN, opt_ml_tree, run, sample_source, transform_args,
+    JOB_LEVELS, MID_RANGE, MULTICLASS, REGRESSION, TRAIN, opt_ml_tree, relabel, run,
+    sample_source, transform_args,
 )
 
 
@@ -32,6 +33,27 @@ def extracts(tmp_path_factory) -> Path:
 def trained(tmp_path_factory, extracts) -> tuple[Path, subprocess.CompletedProcess]:
     """(OPT_ML, the finished train process) for mid-range hyperparameters (run once)."""
     opt_ml = opt_ml_tree(tmp_path_factory.mktemp("opt_ml"), extracts, MID_RANGE)
+    result = run([TRAIN], env={"OPT_ML": str(opt_ml)})
+    assert result.returncode == 0, result.stderr
+    return opt_ml, result
+
+
+@pytest.fixture(scope="session")
+def trained_regression(tmp_path_factory, extracts) -> tuple[Path, subprocess.CompletedProcess]:
+    """(OPT_ML, the finished train process) of a regression of MonthlyIncome (run once)."""
+    opt_ml = opt_ml_tree(tmp_path_factory.mktemp("opt_ml_regression"), extracts, REGRESSION)
+    relabel(opt_ml, "Attrition", None)
+    result = run([TRAIN], env={"OPT_ML": str(opt_ml)})
+    assert result.returncode == 0, result.stderr
+    return opt_ml, result
+
+
+@pytest.fixture(scope="session")
+def trained_multiclass(tmp_path_factory, extracts) -> tuple[Path, subprocess.CompletedProcess]:
+    """(OPT_ML, the finished train process) of five text classes of JobLevel (run once)."""
+    opt_ml = opt_ml_tree(tmp_path_factory.mktemp("opt_ml_multiclass"), extracts, MULTICLASS)
+    relabel(opt_ml, "Attrition", None)
+    relabel(opt_ml, "JobLevel", JOB_LEVELS)
     result = run([TRAIN], env={"OPT_ML": str(opt_ml)})
     assert result.returncode == 0, result.stderr
     return opt_ml, result
