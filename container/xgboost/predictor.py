@@ -32,8 +32,9 @@ PROBABILITY = "probability"
 PREDICTION = "prediction"
 SHAP_PREFIX = "shap_"
 PROBLEM_TYPES = ("binary", "multiclass", "regression")
-# values in the answer: probabilities need no more than 6 decimals; a regression keeps 10 digits
-FLOAT_FORMAT = {"binary": "%.6f", "multiclass": "%.6f", "regression": "%.10g"}
+# values in the answer: probabilities with 6 decimals; a regression's values with the 7
+# significant digits of XGBoost's float32 predictions
+FLOAT_FORMAT = {"binary": "%.6f", "multiclass": "%.6f", "regression": "%.7g"}
 
 log = logging.getLogger("predictor")
 app = flask.Flask(__name__)
