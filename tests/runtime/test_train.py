@@ -263,6 +263,17 @@ def test_text_labels_give_the_numeric_labels_model(tmp_path, extracts, monkeypat
     assert results[1]["classes"] == ["No", "Yes"]
 
 
+def test_true_false_labels_are_text_classes(tmp_path, extracts, monkeypatch):
+    """pandas reads True/False as booleans: they stay the classes "False" and "True"."""
+    opt_ml = opt_ml_tree(tmp_path, extracts, {**MID_RANGE, "num_round": "5", "kfold_splits": "3",
+                                              "positive_class": "True"})
+    relabel(opt_ml, "Attrition", {0: False, 1: True})
+    monkeypatch.setenv("OPT_ML", str(opt_ml))
+    assert train_program.main() == 0
+    schema = json.loads((opt_ml / "model" / "schema.json").read_text())
+    assert schema["classes"] == ["False", "True"]
+
+
 def test_positive_class_names_the_class_of_probability(tmp_path, extracts, monkeypatch):
     hp = {**MID_RANGE, "num_round": "10", "kfold_splits": "3", "positive_class": "No"}
     opt_ml = opt_ml_tree(tmp_path, extracts, hp)

@@ -112,6 +112,41 @@ def test_the_glue_script_is_the_samples_around_the_projects_columns(projects, pr
     assert f'LABEL = "{data.LABELS[problem]}"' in source
 
 
+def _transform(project, source, dest, kind="batch"):
+    return subprocess.run(
+        [sys.executable, str(project / "glue" / "transform.py"), "--S3_SOURCE", str(source),
+         "--S3_DEST", str(dest), "--TRAIN_KEY", "data/train/train.csv", "--SCORE_KEY",
+         "data/score/score.csv", "--INFERENCE_TYPE", kind, "--JOB_ID", "j_1"],
+        capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_the_glue_script_runs_on_folders_and_names_bad_values(projects, tmp_path):
+    project = projects["multiclass"]
+    source = tmp_path / "source"
+    for kind in ("train", "score"):
+        (source / "data" / kind).mkdir(parents=True)
+        (source / "data" / kind / f"{kind}.csv").write_bytes(
+            (project / "data" / f"{kind}.csv").read_bytes())
+    result = _transform(project, source, tmp_path / "dest")
+    assert result.returncode == 0, result.stderr
+    train = rows((tmp_path / "dest" / "train" / "train.csv").read_text())
+    score = rows((tmp_path / "dest" / "score" / "score.csv").read_text())
+    assert len(train) == data.TRAIN_ROWS and len(score) == data.SCORE_ROWS
+    assert list(score[0]) == [c for c in train[0] if c != "segment"]
+    assert {r["plan_premium"] for r in train} == {"0", "1"}
+    # an unknown category stops the job, naming the column, the value and the row
+    path = source / "data" / "score" / "score.csv"
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace(",premium", ",platinum").replace(",basic", ",platinum").replace(
+        ",plus", ",platinum")
+    path.write_text("\n".join(lines) + "\n")
+    result = _transform(project, source, tmp_path / "again")
+    assert result.returncode == 1
+    assert "column plan: unknown value(s) 'platinum' (row 3); known: basic, plus, premium" in (
+        result.stderr)
+    assert not (tmp_path / "again").exists()  # nothing written
+
+
 def test_new_is_deterministic(tmp_path):
     for parent in ("one", "two"):
         assert new(tmp_path / parent / "demo", "--problem", "multiclass") == 0
