@@ -91,7 +91,15 @@ def test_job_name_characters(base):
 def test_name_prefix(base):
     assert problems(base.with_(name_prefix="My Team")) == [
         "Blueprint.name_prefix: 'My Team' is not valid; use 1 to 30 lower-case letters, digits and "
-        "hyphens (it starts bucket-safe AWS names) [MLD102]"]
+        "hyphens that start and end with a letter or digit, optionally followed by one hyphen (as "
+        "in 'attrition-') [MLD102]"]
+
+
+@pytest.mark.parametrize("prefix", ["-team", "team--", "a" * 31, "Team-"])
+def test_name_prefix_message_says_exactly_what_is_refused(base, prefix):
+    [message] = problems(base.with_(name_prefix=prefix))
+    assert "[MLD102]" in message
+
 
 
 def test_min_not_below_max(base):

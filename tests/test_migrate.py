@@ -266,12 +266,7 @@ def test_python_output_writes_only_what_differs_from_the_defaults(project):
     assert "gate=" not in source and "deployment=" not in source and "Gate" not in source
 
 
-@pytest.mark.parametrize("name_prefix", [
-    '"attrition"',
-    pytest.param('"${local.project_shortname}-"', marks=pytest.mark.xfail(
-        strict=True, reason="issue 9: our compiler still refuses a name_prefix ending in '-' (MLD102); "
-                            "another session makes it accept the module's trailing hyphen")),
-])
+@pytest.mark.parametrize("name_prefix", ['"attrition"', '"${local.project_shortname}-"'])
 def test_migrated_sample_compiles_the_same_from_json_and_python(project, name_prefix):
     from mlops_dsl.compiler import compile_file
 

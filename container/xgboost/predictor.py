@@ -2,9 +2,13 @@
 
 GET  /ping         200 when the model in $OPT_ML/model loads, else 503 with the reason
 POST /invocations  text/csv with a header row, the row id first, then the features (any order)
-                   -> text/csv: the row id, `probability`, then `shap_<feature>` per feature
-                   (XGBoost's own SHAP values, in log-odds; their sum plus the model's bias is
-                   the logit of the probability)
+                   -> text/csv: the row id, then per the model's problem type
+                   binary      `probability` (of the positive class, schema.json's classes[1])
+                   regression  `prediction` (the predicted value)
+                   multiclass  `prediction` (the predicted class), `probability_<class>` per class
+                   and `shap_<feature>` per feature: XGBoost's own SHAP values, in the model's
+                   margin (log-odds for binary, the predicted class's for multiclass, the label's
+                   units for regression); their sum plus the model's bias is that margin
 Errors: 415 for another content type; 400 naming the missing, unknown or non-numeric columns.
 Works for a live endpoint and for batch transform (the whole file in one request).
 """
@@ -17,6 +21,7 @@ import os
 import threading
 
 import flask
+import numpy as np
 import pandas as pd
 import xgboost as xgb
 
@@ -24,7 +29,12 @@ MODEL_FILE = "xgboost-model.json"
 SCHEMA_FILE = "schema.json"
 CSV = "text/csv"
 PROBABILITY = "probability"
+PREDICTION = "prediction"
 SHAP_PREFIX = "shap_"
+PROBLEM_TYPES = ("binary", "multiclass", "regression")
+# values in the answer: probabilities with 6 decimals; a regression's values with the 7
+# significant digits of XGBoost's float32 predictions
+FLOAT_FORMAT = {"binary": "%.6f", "multiclass": "%.6f", "regression": "%.7g"}
 
 log = logging.getLogger("predictor")
 app = flask.Flask(__name__)
@@ -42,6 +52,14 @@ class Model:
                 not all(isinstance(f, str) for f in features):
             raise ValueError(f"{schema_path}: 'features' must be a non-empty list of names")
         self.features = features
+        # a model trained before problem types existed is a binary classifier
+        self.problem_type = schema.get("problem_type", "binary")
+        if self.problem_type not in PROBLEM_TYPES:
+            raise ValueError(f"{schema_path}: unknown problem_type {self.problem_type!r}")
+        self.classes = schema.get("classes")
+        if self.problem_type == "multiclass" and (
+                not isinstance(self.classes, list) or len(self.classes) < 2):
+            raise ValueError(f"{schema_path}: a multiclass model needs its 'classes'")
         self.booster = xgb.Booster()
         self.booster.load_model(os.path.join(model_dir, MODEL_FILE))
         self.booster.feature_names = features
@@ -51,16 +69,31 @@ class Model:
             raise ValueError(f"the model has {self.booster.num_features()} features, "
                              f"the schema {len(features)}")
 
+    @property
+    def float_format(self) -> str:
+        return FLOAT_FORMAT[self.problem_type]
+
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Frame with the row id first and exactly the schema's features -> answer frame."""
         row_id = frame.columns[0]
         matrix = xgb.DMatrix(frame[self.features].to_numpy(dtype="float64"),
                              feature_names=self.features)
-        probability = self.booster.predict(matrix)
-        contributions = self.booster.predict(matrix, pred_contribs=True)[:, :-1]  # no bias
-        answer = pd.DataFrame(contributions, columns=[SHAP_PREFIX + f for f in self.features])
-        answer.insert(0, PROBABILITY, probability)
-        answer.insert(0, row_id, frame[row_id].to_numpy())
+        output = self.booster.predict(matrix)
+        contributions = self.booster.predict(matrix, pred_contribs=True)
+        columns = {}
+        if self.problem_type == "multiclass":
+            chosen = output.argmax(axis=1)
+            columns[PREDICTION] = [self.classes[i] for i in chosen]
+            for index, name in enumerate(self.classes):
+                columns[f"{PROBABILITY}_{name}"] = output[:, index]
+            # (rows, classes, features + bias): the predicted class's contributions
+            contributions = contributions[np.arange(len(chosen)), chosen]
+        else:
+            columns[PREDICTION if self.problem_type == "regression" else PROBABILITY] = output
+        shap = pd.DataFrame(contributions[:, :-1],  # the last column is the bias
+                            columns=[SHAP_PREFIX + f for f in self.features])
+        answer = pd.concat([pd.DataFrame(columns), shap], axis=1)
+        answer.insert(0, row_id, frame[row_id].to_numpy(), allow_duplicates=True)
         return answer
 
 
@@ -143,7 +176,7 @@ def invocations() -> flask.Response:
         return _error(400, str(err))
     answer = model.predict(frame)
     out = io.StringIO()
-    answer.to_csv(out, index=False, float_format="%.6f")
+    answer.to_csv(out, index=False, float_format=model.float_format)
     return flask.Response(out.getvalue(), status=200, mimetype=CSV)
 
 

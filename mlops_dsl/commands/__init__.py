@@ -5,7 +5,7 @@ are imported inside ``run``), so ``--help`` and ``--version`` stay instant. To a
 its module name to ``COMMANDS``.
 """
 
-COMMANDS = ("compile", "validate", "graph", "diff", "deploy", "push-image", "run", "migrate")
+COMMANDS = ("new", "compile", "validate", "graph", "diff", "deploy", "push-image", "run", "migrate")
 
 
 def add_blueprint(parser) -> None:

@@ -224,3 +224,17 @@ def relocate(node: Node, where: Location, field_where: dict[str, Location] | Non
 def node(cls):
     """Decorator: a frozen, keyword-only dataclass with the Node behaviour."""
     return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+
+def declared_problem(cls, field: str, value) -> str | None:
+    """What the declaration of ``cls.field`` says is wrong with ``value`` (its bounds,
+    enumeration, pattern), or None: for inputs outside a blueprint held to the same rule."""
+    annotation = hints(cls)[field]
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return None
+    base, *constraints = typing.get_args(annotation)
+    for constraint in constraints:
+        message = constraint.violation(value, base)
+        if message:
+            return message
+    return None

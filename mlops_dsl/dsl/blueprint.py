@@ -31,9 +31,13 @@ class Blueprint(Node):
     is its default, located where the Blueprint was made.
     """
 
-    name_prefix: Annotated[str, Pattern(  # it starts S3, ECR, Glue and Lambda names
-        "MLD102", r"^[a-z0-9](-*[a-z0-9]){0,29}$",
-        "use 1 to 30 lower-case letters, digits and hyphens (it starts bucket-safe AWS names)")]
+    # It starts ECR, Glue, Lambda, log group and state machine names. A trailing hyphen is the
+    # reference module's convention ("${local.project_shortname}-"): names join with one hyphen
+    # either way (model.Names.join), so "attrition-" and "attrition" name the same resources.
+    name_prefix: Annotated[str, Pattern(
+        "MLD102", r"^[a-z0-9](-*[a-z0-9]){0,29}-?$",
+        "use 1 to 30 lower-case letters, digits and hyphens that start and end with a letter or "
+        "digit, optionally followed by one hyphen (as in 'attrition-')")]
     job_name: Annotated[str, Length("MLD101", 1, JOB_NAME_MAX, "a timestamp is appended for each run"),
                         Pattern("MLD101", r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",  # SageMaker job names
                                 "use letters, digits and hyphens, starting and ending with a letter "

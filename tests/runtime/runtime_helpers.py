@@ -26,6 +26,14 @@ SERVE = PROGRAM / "serve"
 MID_RANGE = {"gamma": "2.5", "min_child_weight": "5.5", "subsample": "0.75",
              "max_delta_step": "5", "scale_pos_weight": "2", "max_depth": "4",
              "kfold_splits": "5", "_tuning_objective_metric": "roc_auc"}
+# The other problem types, on the same transformed sample without Attrition (the scoring data has
+# no such column): MonthlyIncome as a regression target, and JobLevel (1-5, renamed to text
+# labels) as five classes.
+REGRESSION = {"problem_type": "regression", "label": "MonthlyIncome", "num_round": "50",
+              "kfold_splits": "3", "max_depth": "4", "_tuning_objective_metric": "rmse"}
+MULTICLASS = {"problem_type": "multiclass", "label": "JobLevel", "num_round": "30",
+              "kfold_splits": "3", "max_depth": "3", "_tuning_objective_metric": "f1_macro"}
+JOB_LEVELS = {1: "entry", 2: "junior", 3: "senior", 4: "lead", 5: "executive"}
 
 
 def load(path: Path, name: str | None = None):
@@ -76,3 +84,18 @@ def opt_ml_tree(folder: Path, extracts: Path, hyperparameters: dict | None) -> P
     if hyperparameters is not None:
         (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
     return folder
+
+
+def relabel(opt_ml: Path, column: str, mapping: dict | None) -> None:
+    """Rewrite one column of the train channel's CSV through ``mapping`` (e.g. codes to text),
+    or drop it (``None``)."""
+    import pandas as pd
+
+    path = opt_ml / "input" / "data" / "train" / "train.csv"
+    frame = pd.read_csv(path)
+    if mapping is None:
+        frame = frame.drop(columns=[column])
+    else:
+        frame[column] = frame[column].map(mapping)
+        assert not frame[column].isna().any(), f"{column}: a value has no mapping"
+    frame.to_csv(path, index=False)

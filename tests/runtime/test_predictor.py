@@ -1,4 +1,5 @@
-"""container/xgboost/predictor.py through Flask's test client and through serve + gunicorn."""
+"""container/xgboost/predictor.py through Flask's test client and through serve + gunicorn, for the
+binary classifier of the sample, a regression and a multiclass classifier."""
 from __future__ import annotations
 
 import contextlib
@@ -18,7 +19,7 @@ import pandas as pd
 import pytest
 
 from helpers import data_rows
-from runtime_helpers import PROGRAM, SERVE, load
+from runtime_helpers import JOB_LEVELS, PROGRAM, SERVE, load
 
 predictor = load(PROGRAM / "predictor.py", "xgb_predictor")
 
@@ -216,3 +217,128 @@ def test_serve_stops_on_sigterm(trained):
         process.send_signal(signal.SIGTERM)  # serve alone: it must stop gunicorn itself
         assert process.wait(timeout=30) == 0
         assert b"serve: stopped" in process.stdout.read()
+
+
+# ---------------------------------------------------------------------------------------------
+# the other problem types: what each answers, checked against the booster itself
+
+def _booster(opt_ml):
+    import xgboost as xgb
+
+    booster = xgb.Booster()
+    booster.load_model(opt_ml / "model" / "xgboost-model.json")
+    return booster
+
+
+def _request_without(score_csv: bytes, label: str, rows: int | None = None) -> bytes:
+    """The scoring data without the column the model predicts (it is not a feature)."""
+    frame = _frame(score_csv).drop(columns=[label])
+    return (frame if rows is None else frame.head(rows)).to_csv(index=False).encode()
+
+
+def _client_for(opt_ml, monkeypatch):
+    monkeypatch.setenv("OPT_ML", str(opt_ml))
+    monkeypatch.setattr(predictor, "_model", None)
+    return predictor.app.test_client()
+
+
+def check_regression(body: bytes, request: bytes, opt_ml) -> pd.DataFrame:
+    import xgboost as xgb
+
+    schema = json.loads((opt_ml / "model" / "schema.json").read_text())
+    features = schema["features"]
+    answer, sent = _frame(body), _frame(request)
+    assert list(answer.columns) == ["EmployeeNumber", "prediction",
+                                    *(f"shap_{f}" for f in features)]
+    assert answer["EmployeeNumber"].tolist() == sent["EmployeeNumber"].tolist()
+    matrix = xgb.DMatrix(sent[features].to_numpy(float), feature_names=features)
+    booster = _booster(opt_ml)
+    np.testing.assert_allclose(answer["prediction"], booster.predict(matrix), rtol=1e-6)
+    bias = booster.predict(matrix, pred_contribs=True)[:, -1]
+    shap = answer[[f"shap_{f}" for f in features]].to_numpy().sum(axis=1)
+    np.testing.assert_allclose(shap + bias, answer["prediction"], rtol=1e-4)
+    return answer
+
+
+def check_multiclass(body: bytes, request: bytes, opt_ml) -> pd.DataFrame:
+    import xgboost as xgb
+
+    schema = json.loads((opt_ml / "model" / "schema.json").read_text())
+    features, classes = schema["features"], schema["classes"]
+    answer, sent = _frame(body), _frame(request)
+    probabilities = [f"probability_{c}" for c in classes]
+    assert list(answer.columns) == ["EmployeeNumber", "prediction", *probabilities,
+                                    *(f"shap_{f}" for f in features)]
+    assert answer["EmployeeNumber"].tolist() == sent["EmployeeNumber"].tolist()
+    np.testing.assert_allclose(answer[probabilities].sum(axis=1), 1.0, atol=1e-5)
+    chosen = answer[probabilities].to_numpy().argmax(axis=1)
+    assert answer["prediction"].tolist() == [classes[i] for i in chosen]
+    assert set(answer["prediction"]) <= set(JOB_LEVELS.values())
+    # the SHAP columns explain the predicted class's margin
+    matrix = xgb.DMatrix(sent[features].to_numpy(float), feature_names=features)
+    booster = _booster(opt_ml)
+    margin = booster.predict(matrix, output_margin=True)[np.arange(len(chosen)), chosen]
+    bias = booster.predict(matrix, pred_contribs=True)[np.arange(len(chosen)), chosen, -1]
+    shap = answer[[f"shap_{f}" for f in features]].to_numpy().sum(axis=1)
+    np.testing.assert_allclose(shap + bias, margin, atol=1e-3)
+    return answer
+
+
+PROBLEMS = {  # fixture, label column, checker
+    "regression": ("trained_regression", "MonthlyIncome", check_regression),
+    "multiclass": ("trained_multiclass", "JobLevel", check_multiclass),
+}
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+def test_other_problem_types_round_trip(problem, request, monkeypatch, score_csv):
+    fixture, label, check = PROBLEMS[problem]
+    opt_ml = request.getfixturevalue(fixture)[0]
+    client = _client_for(opt_ml, monkeypatch)
+    body = _request_without(score_csv, label)
+    response = client.post("/invocations", data=body, content_type="text/csv")
+    assert response.status_code == 200, response.text
+    assert len(check(response.data, body, opt_ml)) == 1233
+    # the label is not a feature: sending it is an unknown column, as for any other
+    response = client.post("/invocations", data=score_csv, content_type="text/csv")
+    assert response.status_code == 400 and f"unknown column(s): {label}" in response.text
+
+
+def test_a_model_from_before_problem_types_is_binary(tmp_path, trained, monkeypatch, score_csv,
+                                                      features):
+    model = tmp_path / "model"
+    model.mkdir()
+    schema = json.loads((trained[0] / "model" / "schema.json").read_text())
+    for key in ("problem_type", "classes"):
+        del schema[key]
+    (model / "schema.json").write_text(json.dumps(schema))
+    (model / "xgboost-model.json").write_bytes(
+        (trained[0] / "model" / "xgboost-model.json").read_bytes())
+    client = _client_for(tmp_path, monkeypatch)
+    five = b"".join(score_csv.splitlines(keepends=True)[:6])
+    response = client.post("/invocations", data=five, content_type="text/csv")
+    assert response.status_code == 200
+    check_answer(response.data, five, features)
+
+
+def test_a_multiclass_schema_without_classes_is_not_healthy(tmp_path, trained_multiclass,
+                                                             monkeypatch):
+    model = tmp_path / "model"
+    model.mkdir()
+    schema = json.loads((trained_multiclass[0] / "model" / "schema.json").read_text())
+    del schema["classes"]
+    (model / "schema.json").write_text(json.dumps(schema))
+    response = _client_for(tmp_path, monkeypatch).get("/ping")
+    assert response.status_code == 503 and "a multiclass model needs its 'classes'" in response.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+def test_gunicorn_round_trip_of_other_problem_types(problem, request, score_csv):
+    fixture, label, check = PROBLEMS[problem]
+    opt_ml = request.getfixturevalue(fixture)[0]
+    with serving(opt_ml) as (url, _):
+        body = _request_without(score_csv, label, rows=7)
+        status, answer = _request(f"{url}/invocations", body, "text/csv")
+        assert status == 200, answer
+        assert len(check(answer, body, opt_ml)) == 7
