@@ -12,6 +12,7 @@ from .dsl import Blueprint
 from .errors import BlueprintError, raise_if_any
 from .model import Pipeline, resolve
 from .validate.blueprint import check_blueprint
+from .validate.image import check_image
 
 TEMPLATE = "template.json"
 WORKFLOW = "statemachine.asl.json"
@@ -46,7 +47,7 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     if not isinstance(bp, Blueprint):
         raise TypeError(f"expected a Blueprint, got {type(bp).__name__}")
     name = name or bp.name or bp.name_prefix
-    problems = check_blueprint(bp)
+    problems = [*check_blueprint(bp), *check_image(bp)]
     try:
         pipeline = resolve(bp, name)
     except BlueprintError as error:

@@ -319,3 +319,11 @@ def test_kms_key_must_be_a_key_arn(base):
     assert problems(base.with_(kms_key="alias/my-key")) == [
         "Blueprint.kms_key: 'alias/my-key' is not valid; use a KMS key ARN such as "
         "'arn:aws:kms:us-east-1:123456789012:key/<key id>' [MLD121]"]
+
+
+@pytest.mark.parametrize("prefix", ["team-", "team", "a" * 30 + "-", "a-b--c"])
+def test_the_reference_modules_trailing_hyphen_is_accepted(base, prefix):
+    names = compile_blueprint(base.with_(name_prefix=prefix)).pipeline.names
+    stem = prefix.rstrip("-")
+    assert names.state_machine == f"{stem}-pipeline"  # one hyphen, never two
+    assert names.glue_job == f"{stem}-data-transformation" and "--" not in names.crawler[len(stem):]

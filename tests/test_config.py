@@ -100,13 +100,33 @@ def test_missing_required_inputs(folder):
 
 
 def test_wrong_types_and_enums_all_at_once(folder):
-    config = minimal(max_number_training_jobs="3", endpoint_or_batch_transform="Endpoint",
-                     glue_job_spark_flag="yes")
+    config = minimal(max_number_training_jobs="3.5", endpoint_or_batch_transform="Endpoint",
+                     glue_job_spark_flag="yes", training_job_instance_count=[1])
     assert messages(folder, config) == [
         "pipeline.json#/endpoint_or_batch_transform: endpoint_or_batch_transform: 'Endpoint' is not "
         "allowed; use one of 'Batch Transform', 'Create Model Endpoint Config' [MLD012]",
-        "pipeline.json#/glue_job_spark_flag: glue_job_spark_flag: 'yes' is not true or false [MLD012]",
-        "pipeline.json#/max_number_training_jobs: max_number_training_jobs: '3' is not an integer [MLD012]"]
+        "pipeline.json#/glue_job_spark_flag: glue_job_spark_flag: 'yes' is not true or false (or "
+        "\"true\"/\"false\") [MLD012]",
+        "pipeline.json#/max_number_training_jobs: max_number_training_jobs: '3.5' is not an integer "
+        "(digits in a string are accepted) [MLD012]",
+        "pipeline.json#/training_job_instance_count: training_job_instance_count: [1] is not an "
+        "integer (digits in a string are accepted) [MLD012]"]
+
+
+def test_the_reference_modules_strings_for_numbers_and_bools_are_accepted(folder):
+    """Terraform converts "2" and "true" to the number or bool an input declares; so do we,
+    integers exactly (no float rounding)."""
+    config = minimal(max_number_training_jobs="12", glue_job_spark_flag="true",
+                     inference_metric_threshold="0.8", training_job_storage_in_gb="+40",
+                     name_prefix="demo-")
+    bp = load_config(write(folder, config))
+    assert bp.tuning.max_jobs == 12 and isinstance(bp.tuning.max_jobs, int)
+    assert bp.transform.spark is True and bp.gate.threshold == 0.8
+    assert bp.training.volume_gb == 40
+    assert load_config(write(folder, minimal(glue_job_spark_flag="false"))).transform.spark is False
+    huge = "123456789012345678901234567890"
+    [message] = messages(folder, minimal(max_number_training_jobs=huge))
+    assert f"{huge} is out of range" in message or huge in message  # the exact integer, not 1.2e+29
 
 
 def test_invalid_json_names_the_line(folder):

@@ -44,9 +44,11 @@ def test_the_schema_is_valid_and_accepts_the_sample_config():
 def test_the_schema_states_the_dsl_declarations():
     """Bounds, enumerations and patterns come from the DSL fields; defaults from their defaults."""
     properties = config_schema()["properties"]
+    # an integer, or its digits as text (Terraform's conversion of the module's inputs)
     assert properties["max_number_training_jobs"] == {
         "default": 3, "description": "total tuning jobs", "maximum": 750, "minimum": 1,
-        "type": "integer"}
+        "type": ["integer", "string"], "pattern": "^[+-]?[0-9]+$"}
+    assert properties["glue_job_spark_flag"]["enum"] == [True, False, "true", "false"]
     assert properties["tuning_strategy"]["enum"] == ["Bayesian", "Random", "Hyperband", "Grid"]
     assert properties["inference_comparison_operator"]["enum"][0] == "NumericGreaterThan"
     assert properties["endpoint_or_batch_transform"]["default"] == "Batch Transform"

@@ -56,13 +56,14 @@ def test_asl_validator_rejects_a_broken_workflow(tmp_path):
 def test_batch_workflow_has_every_seed_step():
     definition = compile_file(ROOT / "blueprints" / "attrition.py").definition
     states = definition["States"]
-    assert definition["StartAt"] == "Transform data"
+    assert definition["StartAt"] == "Find training data"
     order, name = [], definition["StartAt"]
     while name:
         order.append(name)
         state = states[name]
         name = state.get("Next") or (state["Choices"][0]["Next"] if state["Type"] == "Choice" else None)
-    assert order == ["Transform data", "Generate job name", "Tune model",
+    assert order == ["Find training data", "Train on the uploaded object", "Transform data",
+                     "Generate job name", "Tune model",
                      "Describe best training job", "Assemble run metadata", "Log tuning metadata", "Check metric threshold",
                      "Create model", "Batch transform", "Rename batch output",
                      "Delete raw batch output", "Start output crawler", "Done"]
@@ -91,10 +92,14 @@ def test_batch_workflow_has_every_seed_step():
 def test_endpoint_workflow_creates_or_updates():
     states = compile_file(ROOT / "blueprints" / "attrition_endpoint.py").definition["States"]
     choice = states["Create or update endpoint"]
-    assert choice["Choices"][0] == {"BooleanEquals": True, "Next": "Update endpoint",
+    assert choice["Choices"][0] == {"BooleanEquals": False, "Next": "Create endpoint",
                                     "Variable": "$.endpoint.Exists"}
-    assert choice["Default"] == "Create endpoint"
-    assert states["Update endpoint"]["End"] is True and states["Create endpoint"]["End"] is True
+    assert choice["Choices"][1]["Next"] == "Update endpoint"
+    assert {rule["StringEquals"] for rule in choice["Choices"][1]["Or"]} == {"InService",
+                                                                          "OutOfService"}
+    assert choice["Default"] == "Wait for busy endpoint"
+    # neither create nor update ends the run: both wait until the endpoint serves this run's model
+    assert states["Update endpoint"]["Next"] == states["Create endpoint"]["Next"] == "Describe endpoint"
     assert states["Create endpoint"]["Parameters"]["EndpointName"] == "attrition-endpoint"
     assert "Batch transform" not in states
     variant = states["Create endpoint config"]["Parameters"]["ProductionVariants"][0]

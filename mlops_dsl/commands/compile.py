@@ -16,6 +16,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import sys
     from pathlib import Path
 
     from ..compiler import compile_blueprint, compile_file
@@ -38,7 +39,22 @@ def run(args) -> int:
         raise BlueprintError(problems)
     for name, compiled in results.items():
         _write(root / name, compiled)
+    for line in shared_names(results):
+        print(f"warning: {line}", file=sys.stderr)
     return exit_codes.OK
+
+
+def shared_names(results: dict) -> list[str]:
+    """Explicit names two blueprints of one module would both use: deployed in one account and
+    region, the second stack fails (or, for SageMaker names, both manage each other's jobs)."""
+    owners: dict[tuple[str, str], list[str]] = {}
+    for name, compiled in results.items():
+        for kind, value in compiled.pipeline.physical_names.items():
+            owners.setdefault((kind, value.lower()), []).append(name)
+    return [f"blueprints {', '.join(names)} share the {kind} name {value!r}: deployed in one "
+            f"account and region they collide; give each its own name_prefix"
+            + (" (and endpoint name)" if kind == "SageMaker endpoint" else "")
+            for (kind, value), names in sorted(owners.items()) if len(names) > 1]
 
 
 def _write(target, compiled) -> None:

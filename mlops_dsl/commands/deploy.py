@@ -26,4 +26,4 @@ def _deploy(args) -> int:
     from ..deploy.command import compile_and_connect
 
     compiled, aws = compile_and_connect(args)
-    return deploy(compiled, aws, Options(args.stack_name, yes=args.yes))
+    return deploy(compiled, aws, Options(args.stack_name, yes=args.yes, blueprint=args.blueprint))

@@ -27,6 +27,7 @@ def _diff(args) -> int:
     from ..deploy import stack as stacks
     from ..deploy.apply import STATE_MACHINE
     from ..deploy.command import compile_and_connect
+    from ..deploy.replacements import replaced_names
     from ..asl.diff import diff
 
     compiled, aws = compile_and_connect(args)
@@ -50,6 +51,8 @@ def _diff(args) -> int:
         changeset.delete(cf, plan)
         for line in changeset.render(plan):
             print(line)
+        for replacement in replaced_names(deployed, compiled.template):
+            print(replacement.line())
     lines = diff(deployed_definition, compiled.definition)
     print("workflow:" if lines else "workflow: unchanged")
     for line in lines:

@@ -42,9 +42,19 @@ def _run_in_aws(args) -> int:
     if not args.stack_name:
         raise DeployError("run needs --stack-name NAME (the stack deploy created), or --local to "
                           "run on this machine")
-    _, aws = compile_and_connect(args)
+    compiled, aws = compile_and_connect(args)
     cf = aws.client("cloudformation")
     stack = stacks.require_deployed(cf, args.stack_name)
+    byo = compiled.pipeline.byo_image
+    if byo is not None:
+        from ..deploy.image import image_pushed
+
+        repository = compiled.pipeline.names.ecr_repository
+        if not image_pushed(aws.client("ecr"), repository, byo.tag):
+            raise DeployError(f"the image {repository}:{byo.tag} is not in its repository yet, so "
+                              "the run's tuning job would fail (\"Cannot find the requested image\")",
+                              f"push it first: python -m mlops_dsl push-image {args.blueprint} "
+                              f"--stack-name {args.stack_name}, then run again")
     arn = stacks.physical_id(cf, args.stack_name, STATE_MACHINE, output=STATE_MACHINE_OUTPUT,
                              stack=stack)
     sfn = aws.client("stepfunctions")

@@ -8,11 +8,18 @@ stay with the schema (MLD012).
 """
 from __future__ import annotations
 
+import re
 import typing
 
 from ..dsl._fields import TYPE_CODE, Allowed, is_mapping, options, split
 
 JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
+# Terraform converts a string to the number or bool a module input declares ("Type
+# Constraints", Terraform language docs), so configs written for the module give "2" or "true".
+# The config form accepts them too, as these patterns say; ``terraform_scalar`` converts them.
+INTEGER_TEXT = r"^[+-]?[0-9]+$"
+NUMBER_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+BOOLEAN_TEXT = ("true", "false")
 
 SchemaPath = tuple  # keys from the schema's root to one keyword, as jsonschema's absolute_schema_path
 
@@ -38,6 +45,11 @@ def annotation_schema(annotation, path: SchemaPath, deferred: set) -> dict:
         schema = {"type": "array", "items": annotation_schema(item, (*path, "items"), deferred)}
     elif is_mapping(base):
         schema = {"type": "object", "additionalProperties": {"type": "string"}}
+    elif base is bool:
+        schema = {"type": ["boolean", "string"], "enum": [True, False, *BOOLEAN_TEXT]}
+    elif base in (int, float):
+        schema = {"type": [JSON_TYPES[base], "string"],
+                  "pattern": INTEGER_TEXT if base is int else NUMBER_TEXT}
     elif base in JSON_TYPES:
         schema = {"type": JSON_TYPES[base]}
     else:
@@ -48,6 +60,25 @@ def annotation_schema(annotation, path: SchemaPath, deferred: set) -> dict:
         if constraint.code != TYPE_CODE:
             deferred.update((*path, keyword) for keyword in keywords)
     return schema
+
+
+def terraform_scalar(value, annotation):
+    """A number or bool the config gives as text (``"2"``, ``"0.75"``, ``"true"``), converted to
+    the DSL field's type; integers exactly, never through a float. Other values are unchanged."""
+    if not isinstance(value, str):
+        return value
+    base, _ = split(annotation)
+    members = [m for m in options(base) if m is not type(None)]
+    if len(members) != 1:
+        return value
+    kind = members[0]
+    if kind is bool and value in BOOLEAN_TEXT:
+        return value == "true"
+    if kind is int and re.match(INTEGER_TEXT, value):
+        return int(value)
+    if kind is float and re.match(NUMBER_TEXT, value):
+        return float(value)
+    return value
 
 
 def to_json(value):

@@ -13,7 +13,7 @@ import typing
 from ..dsl import Categorical, Continuous, Integer
 from ..dsl._fields import split
 from ..dsl._node import hints
-from .dsl_schema import annotation_schema, to_json
+from .dsl_schema import annotation_schema, terraform_scalar, to_json
 
 
 class Form:
@@ -98,9 +98,6 @@ class _Absent:
 ABSENT = _Absent()  # what a blueprint holds at a path through a variant it does not use
 
 
-NUMBER_TEXT = {float: r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$", int: r"^-?[0-9]+$"}
-
-
 class Ranges(Form):
     """SageMaker's ParameterRanges shape (``parameter_ranges``): one list per kind of range, each
     item keyed like the API (``Name``, ``MinValue``...); the reference module wrote bounds as strings."""
@@ -149,12 +146,7 @@ class Ranges(Form):
             items = {}
             for key, field in self._keys(cls):
                 where = (*at, "properties", key)
-                base = split(declared[field])[0]
-                if base in NUMBER_TEXT:
-                    kind_type = annotation_schema(declared[field], (*where, "oneOf", 0), deferred)
-                    items[key] = {"oneOf": [kind_type, {"type": "string", "pattern": NUMBER_TEXT[base]}]}
-                else:
-                    items[key] = annotation_schema(declared[field], where, deferred)
+                items[key] = annotation_schema(declared[field], where, deferred)
             required = [key for key, field in self._keys(cls)
                         if next(f for f in fields(cls) if f.name == field).default is MISSING]
             properties[kind] = {"type": "array", "items": {
@@ -165,8 +157,7 @@ class Ranges(Form):
 
 def _number(value, annotation):
     """A bound written as a string (``"0.5"``, ``"3"``) as the number its DSL field declares."""
-    if annotation is float and isinstance(value, (str, int)) and not isinstance(value, bool):
+    value = terraform_scalar(value, annotation)
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if annotation is int and isinstance(value, str):
-        return int(value)
     return value

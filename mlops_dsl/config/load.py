@@ -17,8 +17,9 @@ from ..dsl import Blueprint
 from ..dsl._fields import TYPE_CODE, options, split
 from ..dsl._node import Node, hints, relocate
 from ..errors import BlueprintError, Location, Problem, raise_if_any
-from .fields import (CONFIG_FIELDS, LEAVES, Input, Step, default_of, owner_of, read, step_class,
-                     steps)
+from .dsl_schema import terraform_scalar
+from .fields import (CONFIG_FIELDS, LEAVES, Input, Step, annotation_of, default_of, owner_of, read,
+                     step_class, steps)
 from .forms import ABSENT, Choice, Chooses
 from .schema import schema_problems
 
@@ -108,6 +109,8 @@ class _Builder:
             if row.is_object or isinstance(row.form, Choice):
                 continue
             given = _given(config, row)
+            if given is not ABSENT and not row.is_object:
+                given = terraform_scalar(given, annotation_of(row.path))
             value = row.default() if given is ABSENT else row.form.load(given, row.pointer, self.build)
             for path in (row.path, *row.also):
                 self.values[path] = value

@@ -109,10 +109,13 @@ def schema_problems(config, file: str, live=lambda row: True) -> list[Problem]:
             message = error.message.replace("is a required property", "is required")
             problems.append(Problem("MLD011", field, message, Location(file, pointer=pointer)))
             continue
-        if error.validator == "enum":
+        if error.validator in ("enum", "pattern", "type") and _number_text(error.schema):
+            message = f"{error.instance!r} is not {_expected(error.schema)}"
+        elif error.validator == "enum":
             allowed = ", ".join(repr(v) for v in error.validator_value)
             message = f"{error.instance!r} is not allowed; use one of {allowed}"
-        elif error.validator in ("type", "oneOf"):
+        elif error.validator in ("type", "oneOf") or (
+                error.validator == "pattern" and _number_text(error.schema)):
             message = f"{error.instance!r} is not {_expected(error.schema)}"
         else:
             message = error.message
@@ -120,11 +123,24 @@ def schema_problems(config, file: str, live=lambda row: True) -> list[Problem]:
     return problems
 
 
+def _number_text(schema: dict) -> bool:
+    """Whether the schema is a number, integer or bool that may also be written as text."""
+    kinds = schema.get("type")
+    return isinstance(kinds, list) and "string" in kinds and len(set(kinds) - {"null"}) == 2 \
+        and ("pattern" in schema or "enum" in schema)
+
+
 def _expected(schema: dict) -> str:
     if "oneOf" in schema:
         return " or ".join(_expected(option) for option in schema["oneOf"])
     kinds = schema.get("type", "a value")
     kinds = kinds if isinstance(kinds, list) else [kinds]
+    if _number_text(schema):  # "2" or "true" is the same value written as Terraform allows
+        return " or ".join(
+            {"integer": "an integer", "number": "a number", "boolean": "true or false",
+             "null": "null"}[k] + (" (digits in a string are accepted)" if k in ("integer", "number")
+                                   else "" if k == "null" else " (or \"true\"/\"false\")")
+            for k in kinds if k != "string")
     names = {"string": "a string", "number": "a number", "integer": "an integer",
              "boolean": "true or false", "null": "null", "array": "a list", "object": "an object"}
     return " or ".join(names.get(k, k) for k in kinds)

@@ -14,6 +14,7 @@ from .. import exit_codes
 from . import assets, changeset, events
 from . import stack as stacks
 from .faults import DeployError
+from .replacements import replaced_names
 
 SOURCE_BUCKET, SOURCE_OUTPUT = "SourceRepositoryBucket", "SourceRepositoryBucketName"
 FEATURE_BUCKET, FEATURE_OUTPUT = "FeatureStoreBucket", "FeatureStoreBucketName"
@@ -26,6 +27,7 @@ class Options:
     stack_name: str
     yes: bool = False
     poll_seconds: float | None = None
+    blueprint: str = "BLUEPRINT"  # as the user named it, for the next commands we print
 
 
 def confirm(question: str) -> bool:
@@ -50,8 +52,9 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
     out(f"deploying {compiled.pipeline.name} to stack {name} in {aws.region}")
     changed = True
     assets_sent = False
+    deployed = stacks.deployed_template(cf, name) if stack.exists else None
     if stack.exists and stack.status in stacks.SETTLED_OK and \
-            changeset.same_template(stacks.deployed_template(cf, name), compiled.template):
+            changeset.same_template(deployed, compiled.template):
         changed = False
     else:
         url = _staged_template_url(aws, cf, stack, body) \
@@ -59,6 +62,8 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
         plan = changeset.create(cf, stack, body, compiled.template, template_url=url, out=out)
         for line in changeset.render(plan):
             out(line)
+        for replacement in replaced_names(deployed, compiled.template):
+            out(replacement.line())
         if plan.empty:
             changed = False
         else:
@@ -77,7 +82,7 @@ def deploy(compiled, aws, options: Options, *, out=print, ask=None) -> int:
     stack = stacks.describe(cf, name)
     if not assets_sent:
         _upload_assets(aws, cf, stack, compiled.pipeline, out)
-    _upload_data(aws, cf, stack, compiled.pipeline, out)
+    _upload_data(aws, cf, stack, compiled.pipeline, out, options.blueprint)
     _summary(cf, stack, out)
     return exit_codes.OK
 
@@ -142,26 +147,47 @@ def _upload_assets(aws, cf, stack, pipeline, out) -> None:
     out(f"  {sent} uploaded, {len(pipeline.assets) - sent} unchanged")
 
 
-def _upload_data(aws, cf, stack, pipeline, out) -> None:
+def _upload_data(aws, cf, stack, pipeline, out, blueprint: str = "BLUEPRINT") -> None:
     data = pipeline.data
     wanted = [(path, key) for path, key in ((data.score, data.score_key),
                                             (data.train, data.train_key)) if path]
     if not wanted:
         return
+    waiting = _image_missing(aws, pipeline)
+    if waiting and data.train:
+        wanted = [(path, key) for path, key in wanted if key != data.train_key]
     bucket = pipeline.existing_feature_store or stacks.physical_id(
         cf, stack.name, FEATURE_BUCKET, output=FEATURE_OUTPUT, stack=stack)
-    out(f"data -> feature store {bucket} (scoring first; training data last starts a run):")
     s3 = aws.client("s3")
     started = False
+    if wanted:
+        out(f"data -> feature store {bucket} (scoring first; training data last starts a run):")
     for path, key in wanted:
         sent = assets.put(s3, bucket, assets.Upload.of(path, key), out=out)
         started = started or (sent and key == data.train_key)
-    if started:
+    if waiting:
+        out(f"the image {waiting} is not in its repository yet, so the training data was not "
+            f"uploaded: a run now would fail with \"Cannot find the requested image\". Next:")
+        out(f"  python -m mlops_dsl push-image {blueprint} --stack-name {stack.name}")
+        out(f"  python -m mlops_dsl deploy {blueprint} --stack-name {stack.name}   (uploads the "
+            f"training data, which starts a run)")
+    elif started:
         out(f"the training data was uploaded: EventBridge starts a run of {pipeline.names.state_machine} "
             f"now; watch it in the Step Functions console")
     else:
         out("the data is unchanged, so no run was started (start one with "
-            f"`python -m mlops_dsl run BLUEPRINT --stack-name {stack.name} --follow`)")
+            f"`python -m mlops_dsl run {blueprint} --stack-name {stack.name} --follow`)")
+
+
+def _image_missing(aws, pipeline) -> str | None:
+    """``repository:tag`` of the bring-your-own image when it is not pushed yet, else None."""
+    from .image import image_pushed
+
+    byo = pipeline.byo_image
+    if byo is None:
+        return None
+    repository = pipeline.names.ecr_repository
+    return None if image_pushed(aws.client("ecr"), repository, byo.tag) else f"{repository}:{byo.tag}"
 
 
 def _summary(cf, stack, out) -> None:

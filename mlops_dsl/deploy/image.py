@@ -17,6 +17,24 @@ INSTALL_HINT = ("install Docker (Docker Engine on Linux: https://docs.docker.com
                 "Docker Desktop on macOS or Windows) so that `docker` is on PATH, then rerun")
 
 
+def image_pushed(ecr, repository: str, tag: str) -> bool:
+    """True when ``repository`` holds ``tag``. SageMaker refuses a tuning job whose image is not
+    there yet ("Cannot find the requested image"), after the Glue job already ran; ECR's
+    DescribeImages answers ImageNotFoundException (or RepositoryNotFoundException) instead."""
+    from botocore.exceptions import ClientError
+
+    try:
+        ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("ImageNotFoundException",
+                                                           "RepositoryNotFoundException"):
+            return False
+        raise translate(error, f"looking for the image {repository}:{tag}") from None
+    except Exception as error:  # noqa: BLE001
+        raise translate(error, f"looking for the image {repository}:{tag}") from None
+    return True
+
+
 def docker_cli(name: str = "docker") -> str:
     path = shutil.which(name)
     if path is None:

@@ -12,6 +12,7 @@ from troposphere import GetAtt, Ref, Sub
 from troposphere.iam import Policy, Role
 
 from ..model import Pipeline
+from ..model.images import parse_ecr_uri
 from ..model.layout import (ASSETS_PREFIX, EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MODEL_PREFIX,
                             PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
 from . import arns
@@ -87,8 +88,12 @@ def glue_role(pipeline: Pipeline) -> Role:
         statements += [
             _statement(["s3:ListBucket"], [bucket_arn(n.sub(n.OUTPUT))]),
             _statement(["s3:GetObject"], [bucket_arn(n.sub(n.OUTPUT), PREDICTIONS_PREFIX + "*")]),
+            # GetDatabase authorizes on the catalog and the database; the table and partition
+            # calls also on the tables (Service Authorization Reference, AWS Glue).
+            _statement(["glue:GetDatabase"], [Sub(arns.glue("catalog", "")),
+                                              Sub(arns.glue("database", database))]),
             _statement(["glue:BatchCreatePartition", "glue:BatchGetPartition",
-                        "glue:CreatePartition", "glue:CreateTable", "glue:GetDatabase",
+                        "glue:CreatePartition", "glue:CreateTable",
                         "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables",
                         "glue:UpdatePartition", "glue:UpdateTable"],
                        [Sub(arns.glue("catalog", "")), Sub(arns.glue("database", database)),
@@ -103,6 +108,17 @@ def glue_role(pipeline: Pipeline) -> Role:
     ]
     return _role(n.GLUE_ROLE, "glue.amazonaws.com", statements, pipeline,
                  "Glue transform job and output crawler")
+
+
+def _image_repository(pipeline: Pipeline) -> str | None:
+    """The ARN (an Fn::Sub string) of the model image's ECR repository: this stack's, or the
+    one a built-in image's URI names (in its own account and region)."""
+    if pipeline.byo_image is not None:
+        return arns.ecr_repository(pipeline.names.ecr_repository)
+    image = parse_ecr_uri(pipeline.builtin_image_uri or "")
+    if image is None:
+        return None
+    return f"{arns.ARN}:ecr:{image.region}:{image.account}:repository/{image.repository}"
 
 
 def sagemaker_role(pipeline: Pipeline) -> Role:
@@ -123,12 +139,13 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
                    {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
         *_kms(pipeline),
     ]
-    if pipeline.byo_image is not None:
+    repository = _image_repository(pipeline)
+    if repository is not None:
+        # Pull the model image: the three read actions on its repository ("How to use SageMaker
+        # execution roles"); ecr:GetAuthorizationToken is account-wide by design (no resource ARN).
         statements += [
             _statement(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-                        "ecr:GetDownloadUrlForLayer"],
-                       [Sub(arns.ecr_repository(pipeline.names.image_repository))]),
-            # ecr:GetAuthorizationToken is account-wide by design: it has no resource ARN.
+                        "ecr:GetDownloadUrlForLayer"], [Sub(repository)]),
             _statement(["ecr:GetAuthorizationToken"], ["*"]),
         ]
     if pipeline.private_subnets:

@@ -55,5 +55,5 @@ def image_uri(pipeline) -> str:
     """The model image: a built-in URI, or the tag of this stack's ECR repository."""
     if pipeline.builtin_image_uri:
         return pipeline.builtin_image_uri
-    image = pipeline.byo_image
-    return f"{ACCOUNT}.dkr.ecr.{REGION}.${{AWS::URLSuffix}}/{image.name}:{image.tag}"
+    repository, tag = pipeline.names.ecr_repository, pipeline.byo_image.tag
+    return f"{ACCOUNT}.dkr.ecr.{REGION}.${{AWS::URLSuffix}}/{repository}:{tag}"

@@ -77,14 +77,29 @@ class Task(_states.Task):
         return super().allowed_fields() + [_ExtraField("result_selector")]
 
 
+class Fail(_states.Fail):
+    """The SDK's Fail state plus ``ErrorPath`` and ``CausePath`` (ASL, 2023)."""
+
+    def allowed_fields(self):
+        return super().allowed_fields() + [_ExtraField("error_path"), _ExtraField("cause_path")]
+
+
+class Retry(_states.Retry):
+    """The SDK's Retry plus ``MaxDelaySeconds`` and ``JitterStrategy`` (ASL, 2023)."""
+
+    def allowed_fields(self):
+        return super().allowed_fields() + [_ExtraField("max_delay_seconds"),
+                                           _ExtraField("jitter_strategy")]
+
+
 Chain = _states.Chain
 Choice = _states.Choice
-Fail = _states.Fail
 Succeed = _states.Succeed
 Pass = _states.Pass
-Retry = _states.Retry
+Wait = _states.Wait
 Catch = _states.Catch
 Graph = _states.Graph
 ChoiceRule = _choice_rule.ChoiceRule
 
-__all__ = ["Catch", "Chain", "Choice", "ChoiceRule", "Fail", "Graph", "Pass", "Retry", "Succeed", "Task"]
+__all__ = ["Catch", "Chain", "Choice", "ChoiceRule", "Fail", "Graph", "Pass", "Retry", "Succeed",
+           "Task", "Wait"]

@@ -18,12 +18,14 @@ from __future__ import annotations
 import ast
 import io
 import json
+import shlex
 import tokenize
+from pathlib import PurePath
 from functools import lru_cache
 
 from troposphere import GetAtt, Output, Ref, Sub, Tags, Template
 from troposphere.awslambda import Code, Function, LoggingConfig, VPCConfig
-from troposphere.ec2 import SecurityGroup, SecurityGroupRule
+from troposphere.ec2 import SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, SecurityGroupRule
 from troposphere.ecr import EncryptionConfiguration, ImageScanningConfiguration, Repository
 from troposphere.events import Rule, Target
 from troposphere.glue import (CloudWatchEncryption, Crawler, Database, DatabaseInput,
@@ -41,6 +43,7 @@ from troposphere.s3 import LifecycleRule
 from troposphere.stepfunctions import (CloudWatchLogsLogGroup, LogDestination, LoggingConfiguration,
                                        StateMachine, TracingConfiguration)
 
+from ..asl.fn_sub import escape
 from ..model import Pipeline
 from ..model.layout import PREDICTIONS_PREFIX, TRAIN_PREFIX
 from ..model.names import ENDPOINT_CHECK_FUNCTION, JOB_NAME_FUNCTION
@@ -138,7 +141,10 @@ def _glue(pipeline: Pipeline) -> list:
     script = Sub(f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{transform.script.key}")
     arguments = {"--job-language": "python"}
     if transform.wheels:
-        arguments["--extra-py-files"] = Sub(",".join(
+        # Python shell jobs install wheels given as --extra-py-files; Spark jobs install them
+        # with pip from --additional-python-modules ("Using Python libraries with AWS Glue").
+        option = "--additional-python-modules" if transform.is_spark else "--extra-py-files"
+        arguments[option] = Sub(",".join(
             f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{wheel.key}" for wheel in transform.wheels))
     if not transform.is_spark:
         command = JobCommand(Name="pythonshell", PythonVersion="3.9", ScriptLocation=script)
@@ -267,23 +273,19 @@ def _state_machine(pipeline: Pipeline, definition: dict) -> list:
 
 
 def _outputs(pipeline: Pipeline) -> list:
-    fs = pipeline.existing_feature_store or n.sub(n.FEATURE_STORE)
     outputs = [Output(f"{logical_id}Name", Description=BUCKET_PURPOSE[logical_id],
                       Value=Ref(logical_id) if logical_id != n.FEATURE_STORE or not
                       pipeline.existing_feature_store else pipeline.existing_feature_store)
                for logical_id in n.BUCKETS]
-    data = pipeline.data
-    upload = [f"aws s3 sync assets s3://{n.sub(n.SOURCE_REPOSITORY)}/assets"]
-    if not pipeline.is_endpoint:
-        upload.append(f"aws s3 cp {data.score_key.rsplit('/', 1)[-1]} s3://{fs}/{data.score_key}")
-    upload.append(f"aws s3 cp {data.train_key.rsplit('/', 1)[-1]} s3://{fs}/{data.train_key}")
+    folder, upload = upload_commands(pipeline)
     outputs += [
         Output("StateMachineArn", Description="The pipeline's state machine", Value=Ref(n.STATE_MACHINE)),
         # Names known at compile time are written as literals (moto cannot resolve Glue refs).
         Output("StateMachineName", Value=pipeline.names.state_machine),
         Output("GlueJobName", Value=pipeline.names.glue_job),
-        Output("UploadCommands", Description="Upload the Glue assets (from the compile folder), "
-               "then the data; the training data starts a run", Value=Sub(" && ".join(upload))),
+        Output("UploadCommands", Description=f"Run from the folder of {folder}: upload the Glue "
+               f"assets and the scoring data{', push the image' if pipeline.byo_image else ''}, "
+               f"then the training data, which starts a run", Value=Sub(" && ".join(upload))),
         Output("StartExecutionCommand", Description="Start a run without uploading data",
                Value=Sub(f"aws stepfunctions start-execution --state-machine-arn ${{{n.STATE_MACHINE}}}")),
     ]
@@ -293,6 +295,67 @@ def _outputs(pipeline: Pipeline) -> list:
     if not pipeline.is_endpoint:
         outputs.append(Output("AthenaDatabase", Value=pipeline.names.database))
     return outputs
+
+
+def _security_group(pipeline: Pipeline) -> list:
+    """The training security group: HTTPS out, and all traffic between its own members.
+
+    Multi-instance training and batch transform exchange data between instances: "configure the
+    security group to allow inbound connections between members of the same security group"
+    (SageMaker developer guide, "Give SageMaker training jobs access to resources in your
+    Amazon VPC"); the egress is restricted, so the same holds outbound.
+    """
+    group = SecurityGroup(
+        n.TRAINING_SECURITY_GROUP, GroupDescription="SageMaker training jobs and model",
+        VpcId=pipeline.vpc_id, SecurityGroupEgress=[SecurityGroupRule(
+            IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0",
+            Description="HTTPS to S3, ECR and SageMaker APIs")],
+        Tags=_tags(pipeline))
+    itself = GetAtt(n.TRAINING_SECURITY_GROUP, "GroupId")
+    return [group,
+            SecurityGroupIngress(f"{n.TRAINING_SECURITY_GROUP}FromItself", GroupId=itself,
+                                 IpProtocol="-1", SourceSecurityGroupId=itself,
+                                 Description="Between the instances of one job"),
+            SecurityGroupEgress(f"{n.TRAINING_SECURITY_GROUP}ToItself", GroupId=itself,
+                                IpProtocol="-1", DestinationSecurityGroupId=itself,
+                                Description="Between the instances of one job")]
+
+
+def _shell_word(text: str) -> str:
+    """One shell word, quoted (user text never runs), for a line inside ``Fn::Sub``: ``text``
+    already has its user parts escaped (``asl.fn_sub.escape``) and only our own ``${...}``."""
+    return text if text and all(c.isalnum() or c in "-_./:@" for c in text) else shlex.quote(text)
+
+
+def _shell_path(written: str) -> str:
+    """A path as the user wrote it, as one shell word; ``~/`` is left to the shell to expand."""
+    if written.startswith("~/"):
+        return "~/" + _shell_word(escape(written[2:]))
+    return _shell_word(escape(written))
+
+
+def upload_commands(pipeline: Pipeline) -> tuple[str, list[str]]:
+    """The AWS CLI commands that finish a deploy, in the order that works: assets, scoring data,
+    the image (a run pulls it), and last the training data, whose upload starts a run. Paths are
+    as the blueprint gives them, so the commands run from the blueprint's folder."""
+    file = pipeline.where.file if pipeline.where else ""
+    blueprint = "BLUEPRINT" if not file or file.startswith("<") else PurePath(file).name
+    fs = escape(pipeline.existing_feature_store or "") or n.sub(n.FEATURE_STORE)
+    data = pipeline.data
+
+    def copy(path: str, bucket: str, key: str) -> str:
+        return f"aws s3 cp {_shell_path(path)} {_shell_word(f's3://{bucket}/{escape(key)}')}"
+
+    upload = [copy(asset.written or str(asset.source), n.sub(n.SOURCE_REPOSITORY), asset.key)
+              for asset in pipeline.assets]
+    if data.score_written and not pipeline.is_endpoint:
+        upload.append(copy(data.score_written, fs, data.score_key))
+    if pipeline.byo_image is not None:
+        upload.append(f"python -m mlops_dsl push-image {_shell_path(blueprint)} --name "
+                      f"{_shell_path(pipeline.name)} --stack-name ${{AWS::StackName}}")
+    if data.train_written:
+        upload.append(copy(data.train_written, fs, data.train_key))
+    return blueprint, upload
 
 
 def build_template(pipeline: Pipeline, workflow: Workflow) -> Template:
@@ -312,17 +375,15 @@ def build_template(pipeline: Pipeline, workflow: Workflow) -> Template:
         # A moving tag such as "latest" must be re-pushable; any other tag names one image for good.
         mutability = "MUTABLE" if pipeline.byo_image.tag == "latest" else "IMMUTABLE"
         template.add_resource(Repository(
-            n.MODEL_REPOSITORY, RepositoryName=pipeline.names.image_repository,
+            n.MODEL_REPOSITORY, RepositoryName=pipeline.names.ecr_repository,
             ImageScanningConfiguration=ImageScanningConfiguration(ScanOnPush=True),
             ImageTagMutability=mutability, EncryptionConfiguration=encryption,
-            Tags=_tags(pipeline)))
+            # Images are built from the blueprint's folder and pushed again at will: deleting the
+            # stack deletes them with the repository, which CloudFormation can only delete empty
+            # (AWS::ECR::Repository EmptyOnDelete). Data stores are retained instead.
+            EmptyOnDelete=True, Tags=_tags(pipeline)))
     if pipeline.private_subnets:
-        template.add_resource(SecurityGroup(
-            n.TRAINING_SECURITY_GROUP, GroupDescription="SageMaker training jobs and model",
-            VpcId=pipeline.vpc_id, SecurityGroupEgress=[SecurityGroupRule(
-                IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0",
-                Description="HTTPS to S3, ECR and SageMaker APIs")],
-            Tags=_tags(pipeline)))
+        template.add_resource(_security_group(pipeline))
     template.add_resource(iam.roles(pipeline, workflow.tasks))
     template.add_resource(_glue(pipeline))
     template.add_resource(_functions(pipeline))

@@ -16,13 +16,16 @@ from ..model.layout import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MAX_TRAIN
                             METADATA_PREFIX, MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
 from ..model.origin import Traced
 from . import names as n
-from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed
+from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed, Wait
 from .tasks import Integration, awslambda, glue, s3, sagemaker
 from .tasks.base import retry
 
 METRIC_REGEX = "{metric}: ([0-9\\.]+)"  # seed: the metric line the container prints
 
 # State names: what users see in the console and in `run --follow`.
+FIND_DATA = "Find training data"
+UPLOADED_DATA = "Train on the uploaded object"
+COMPILED_DATA = "Train on the compiled key"
 TRANSFORM = "Transform data"
 JOB_NAME = "Generate job name"
 TUNE = "Tune model"
@@ -33,10 +36,22 @@ GATE = "Check metric threshold"
 BELOW_THRESHOLD = "Metric below threshold"
 CREATE_MODEL = "Create model"
 ENDPOINT_CONFIG = "Create endpoint config"
+START_ENDPOINT_CHECKS = "Start endpoint checks"
 CHECK_ENDPOINT = "Check endpoint exists"
 ENDPOINT_CHOICE = "Create or update endpoint"
+ENDPOINT_UNUSABLE = "Endpoint cannot be updated"
+WAIT_BUSY = "Wait for busy endpoint"
+COUNT_BUSY = "Count busy endpoint checks"
 CREATE_ENDPOINT = "Create endpoint"
 UPDATE_ENDPOINT = "Update endpoint"
+DESCRIBE_ENDPOINT = "Describe endpoint"
+IN_SERVICE = "Endpoint in service?"
+WAIT_ENDPOINT = "Wait for endpoint"
+COUNT_ENDPOINT = "Count endpoint checks"
+ENDPOINT_SERVES = "Endpoint serves the new model"
+ENDPOINT_FAILED = "Endpoint failed"
+ENDPOINT_ROLLED_BACK = "Endpoint kept its previous model"
+ENDPOINT_TIMEOUT = "Endpoint not in service in time"
 BATCH = "Batch transform"
 RENAME = "Rename batch output"
 DELETE_RAW = "Delete raw batch output"
@@ -44,6 +59,13 @@ CRAWL = "Start output crawler"
 DONE = "Done"
 
 JOB = "$.names.JobName"
+UPLOADED_KEY = "$.detail.object.key"  # EventBridge's S3 "Object Created" event
+TRAIN_KEY = "$.run.train_key"
+ENDPOINT_POLL_SECONDS = 30  # as botocore's EndpointInService waiter: 30 s ...
+MAX_ENDPOINT_CHECKS = 120  # ... 120 times: an hour for a create or an update to finish
+# EndpointStatus values (DescribeEndpoint): only DeleteEndpoint works on a failed endpoint.
+ENDPOINT_BROKEN = ("Failed", "UpdateRollbackFailed")
+ENDPOINT_UPDATABLE = ("InService", "OutOfService")
 GATE_VARIABLE = "$.tuning.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value"
 
 
@@ -160,9 +182,30 @@ def _gate(pipeline: Pipeline, on_pass) -> Choice:
     return choice
 
 
+def _status_is(variable: str, statuses) -> ChoiceRule:
+    rules = [ChoiceRule.StringEquals(variable=variable, value=status) for status in statuses]
+    return rules[0] if len(rules) == 1 else ChoiceRule.Or(rules)
+
+
+def _counter(name: str, next_step) -> Pass:
+    """Count one more check in ``$.checks.count`` (a loop's bound)."""
+    counter = Pass(name, result_path="$.checks",
+                   parameters={"count.$": "States.MathAdd($.checks.count, 1)"})
+    counter.next(next_step)
+    return counter
+
+
 def _endpoint_branch(build: _Builder) -> Chain:
+    """Create or update the endpoint, then wait until it serves this run's model.
+
+    CreateEndpoint and UpdateEndpoint only start the work (there is no .sync integration for
+    them): the run polls DescribeEndpoint until the endpoint is InService with this run's
+    config. An endpoint still busy from an earlier run is waited for before the update; a failed
+    one is reported, since SageMaker allows only DeleteEndpoint on it ("DescribeEndpoint",
+    EndpointStatus, SageMaker API reference)."""
     pipeline = build.pipeline
     deployment, prefix = pipeline.deployment, pipeline.names.sagemaker_prefix
+    name = deployment.name
     endpoint_name = deployment.traced("name")
     config = build.add(sagemaker.CreateEndpointConfig(ENDPOINT_CONFIG, {
         "EndpointConfigName.$": JOB,
@@ -171,22 +214,64 @@ def _endpoint_branch(build: _Builder) -> Chain:
                                 "InitialInstanceCount": deployment.traced("instance_count"),
                                 "InitialVariantWeight": 1}],
         "Tags": build.tags()}, prefix=prefix))
+    start_checks = Pass(START_ENDPOINT_CHECKS, result_path="$.checks", result={"count": 0})
     check = build.add(awslambda.Invoke(
         CHECK_ENDPOINT, function=n.ENDPOINT_CHECK_FUNCTION,
         function_name=pipeline.names.function("endpoint-check"),
         payload={"EndpointName": endpoint_name}, result_path="$.endpoint",
-        result_selector={"Exists.$": "$.Payload.EndpointExists"}))
+        result_selector={"Exists.$": "$.Payload.EndpointExists",
+                         "Status.$": "$.Payload.EndpointStatus"}))
     create = build.add(sagemaker.CreateEndpoint(CREATE_ENDPOINT, {
         "EndpointName": endpoint_name, "EndpointConfigName.$": JOB, "Tags": build.tags()},
-        prefix=prefix, endpoint=deployment.name))
+        prefix=prefix, endpoint=name))
     update = build.add(sagemaker.UpdateEndpoint(UPDATE_ENDPOINT, {
         "EndpointName": endpoint_name, "EndpointConfigName.$": JOB},
-        prefix=prefix, endpoint=deployment.name))
+        prefix=prefix, endpoint=name))
+    describe = build.add(sagemaker.DescribeEndpoint(DESCRIBE_ENDPOINT, {
+        "EndpointName": endpoint_name}, prefix=prefix, endpoint=name,
+        result_path="$.endpoint_state"))
+    unusable = Fail(ENDPOINT_UNUSABLE, error="EndpointUnusable",
+                    cause=f"The endpoint {name} is Failed; SageMaker allows only DeleteEndpoint on "
+                          f"it. Delete it (aws sagemaker delete-endpoint --endpoint-name {name}) "
+                          f"and start the run again: the run then creates it.")
+    timeout = Fail(ENDPOINT_TIMEOUT, error="EndpointTimeout",
+                   cause=f"The endpoint {name} was not in service with this run's model after "
+                         f"{MAX_ENDPOINT_CHECKS} checks {ENDPOINT_POLL_SECONDS} s apart; see its "
+                         f"status in the SageMaker console.")
+    wait_busy = Wait(WAIT_BUSY, seconds=ENDPOINT_POLL_SECONDS)
+    wait_busy.next(_counter(COUNT_BUSY, check))
     choice = Choice(ENDPOINT_CHOICE)
-    choice.add_choice(ChoiceRule.BooleanEquals(variable="$.endpoint.Exists", value=True),
-                      next_step=update)
-    choice.default_choice(create)
-    return Chain([config, check, choice])
+    choice.add_choice(ChoiceRule.BooleanEquals(variable="$.endpoint.Exists", value=False),
+                      next_step=create)
+    choice.add_choice(_status_is("$.endpoint.Status", ENDPOINT_UPDATABLE), next_step=update)
+    choice.add_choice(_status_is("$.endpoint.Status", ENDPOINT_BROKEN), next_step=unusable)
+    choice.add_choice(ChoiceRule.NumericGreaterThanEquals(variable="$.checks.count",
+                                                          value=MAX_ENDPOINT_CHECKS),
+                      next_step=timeout)
+    choice.default_choice(wait_busy)  # Creating, Updating, SystemUpdating, RollingBack, Deleting
+    create.next(describe)
+    update.next(describe)
+    wait = Wait(WAIT_ENDPOINT, seconds=ENDPOINT_POLL_SECONDS)
+    wait.next(describe)
+    in_service = Choice(IN_SERVICE)
+    status = "$.endpoint_state.EndpointStatus"
+    in_service.add_choice(ChoiceRule.And([
+        ChoiceRule.StringEquals(variable=status, value="InService"),
+        ChoiceRule.StringEqualsPath(variable="$.endpoint_state.EndpointConfigName", value=JOB)]),
+        next_step=Succeed(ENDPOINT_SERVES))
+    state_text = "States.JsonToString($.endpoint_state)"
+    in_service.add_choice(ChoiceRule.StringEquals(variable=status, value="InService"),
+                          next_step=Fail(ENDPOINT_ROLLED_BACK, error="EndpointRolledBack",
+                                         cause_path=state_text))
+    in_service.add_choice(_status_is(status, (*ENDPOINT_BROKEN, "OutOfService")),
+                          next_step=Fail(ENDPOINT_FAILED, error="EndpointFailed",
+                                         cause_path=state_text))
+    in_service.add_choice(ChoiceRule.NumericGreaterThanEquals(variable="$.checks.count",
+                                                              value=MAX_ENDPOINT_CHECKS),
+                          next_step=timeout)
+    in_service.default_choice(_counter(COUNT_ENDPOINT, wait))
+    describe.next(in_service)
+    return Chain([config, start_checks, check, choice])
 
 
 def _batch_branch(build: _Builder) -> Chain:
@@ -221,7 +306,8 @@ def _batch_branch(build: _Builder) -> Chain:
     crawler = pipeline.names.crawler
     crawl = build.add(glue.StartCrawler(
         CRAWL, crawler=crawler, crawler_value=pipeline.names.traced("prefix", crawler),
-        retry=[retry(["Glue.CrawlerRunningException"], attempts=6), retry(glue.TRANSIENT)],
+        retry=[retry(["Glue.CrawlerRunningException"], attempts=6),
+               *glue.StartCrawler.default_retry()],
         catch=Catch(error_equals=["Glue.CrawlerRunningException"], next_step=done,
                     result_path="$.crawler")))
     return Chain([transform, rename, delete, crawl, done])
@@ -231,19 +317,29 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
     """The whole workflow."""
     build = _Builder(pipeline)
     names, data = pipeline.names, pipeline.data
+    # A run started by an upload trains on the uploaded object; one started by hand (no event)
+    # on the compiled key. S3 "Object Created" events: "EventBridge event message structure"
+    # (Amazon S3 user guide); the rule's target receives the whole event as input.
+    find = Choice(FIND_DATA, comment="The object whose upload started the run, if one did")
+    uploaded = Pass(UPLOADED_DATA, result_path="$.run", parameters={"train_key.$": UPLOADED_KEY})
+    compiled_key = Pass(COMPILED_DATA, result_path="$.run",
+                        result={"train_key": data.train_key})
+    find.add_choice(ChoiceRule.IsPresent(variable=UPLOADED_KEY, value=True), next_step=uploaded)
+    find.default_choice(compiled_key)
     transform = build.add(glue.StartJobRunSync(
         TRANSFORM, job=names.glue_job, job_value=names.traced("transform_job", names.glue_job),
         arguments={
             "--S3_SOURCE": n.feature_store_name(pipeline),
             "--S3_DEST": n.sub(n.EXTRACTS),
-            "--TRAIN_KEY": data.traced("train", data.train_key),
+            "--TRAIN_KEY.$": TRAIN_KEY,
             "--SCORE_KEY": data.traced("score", data.score_key),
             "--INFERENCE_TYPE": "endpoint" if pipeline.is_endpoint else "batch"},
         result_path="$.transform",
         result_selector={"JobRunId.$": "$.Id", "JobRunState.$": "$.JobRunState"}))
     job_name = build.add(awslambda.Invoke(
         JOB_NAME, function=n.JOB_NAME_FUNCTION, function_name=names.function("job-name"),
-        payload={"prefix": pipeline.traced("job_name"), "execution.$": "$$.Execution.Name"},
+        payload={"prefix": pipeline.traced("job_name", names.sagemaker_names),
+                 "execution.$": "$$.Execution.Name"},
         result_path="$.names", result_selector={"JobName.$": "$.Payload.JobName"}))
     prefix = names.sagemaker_prefix
     tune = build.add(sagemaker.CreateTuningJobSync(
@@ -278,7 +374,10 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
     deploy = _endpoint_branch(build) if pipeline.is_endpoint else _batch_branch(build)
     Chain([create_model, deploy])
     gate = _gate(pipeline, create_model)
-    graph = Graph(Chain([transform, job_name, tune, best, metadata, log, gate]),
+    uploaded.next(transform)
+    compiled_key.next(transform)
+    Chain([transform, job_name, tune, best, metadata, log, gate])
+    graph = Graph(find,
                   comment=f"mlops_dsl pipeline {pipeline.name}: transform, tune, gate "
                           f"({pipeline.gate.describe()}), "
                           f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")

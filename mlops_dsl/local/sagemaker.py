@@ -30,7 +30,8 @@ class LocalSageMaker(Fake):
               tasks.CreateTransformJobSync.API: "create_transform_job_sync",
               tasks.CreateEndpointConfig.API: "create_endpoint_config",
               tasks.CreateEndpoint.API: "create_endpoint",
-              tasks.UpdateEndpoint.API: "update_endpoint"}
+              tasks.UpdateEndpoint.API: "update_endpoint",
+              tasks.DescribeEndpoint.API: "describe_endpoint"}
 
     def __init__(self, context: RunContext):
         self.context = context
@@ -44,6 +45,7 @@ class LocalSageMaker(Fake):
         self.endpoint_configs: dict[str, dict] = {}
         self.transforms: dict[str, dict] = {}
         self.endpoints: dict[str, Server] = {}
+        self.endpoint_config_of: dict[str, str] = {}  # endpoint -> the config it serves
 
     def arn(self, kind: str, name: str) -> str:
         return self.context.arn("sagemaker", f"{kind}/{name.lower()}")
@@ -140,11 +142,26 @@ class LocalSageMaker(Fake):
                 {"EndpointName": name, "EndpointStatus": "Failed",
                  "FailureReason": str(error)[:1024]})) from None
         self.endpoints[name] = server
+        self.endpoint_config_of[name] = config_name
         self.reporter.say(f"endpoint {name} serving at {server.url} "
                           f"(POST {server.url}/invocations, text/csv)", indent=1)
         return {"EndpointArn": self.arn("endpoint", name)}
 
     update_endpoint = create_endpoint
+
+    def describe_endpoint(self, parameters: dict, state: str) -> dict:
+        """DescribeEndpoint: a local endpoint is in service as soon as its server answers."""
+        name = parameters["EndpointName"]
+        server = self.endpoints.get(name)
+        if server is None:
+            raise TaskFailed("SageMaker.SageMakerException", f"Could not find endpoint {name}.")
+        status = "InService" if server.process and server.process.poll() is None else "Failed"
+        answer = {"EndpointName": name, "EndpointArn": self.arn("endpoint", name),
+                  "EndpointConfigName": self.endpoint_config_of[name], "EndpointStatus": status,
+                  "CreationTime": now(), "LastModifiedTime": now()}
+        if status == "Failed":
+            answer["FailureReason"] = "the local model server exited; see its serve.log"
+        return answer
 
     def stop_endpoints(self) -> None:
         for server in self.endpoints.values():

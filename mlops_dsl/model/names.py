@@ -6,6 +6,7 @@ names are left to CloudFormation (globally unique), and the local runner names i
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -13,6 +14,19 @@ from .origin import Origin, Spec, origins_field
 
 JOB_NAME_FUNCTION = "job-name"  # purposes of the Lambda handlers, the suffix of their names
 ENDPOINT_CHECK_FUNCTION = "endpoint-check"
+STACK_TAG_CHARS = 4  # lambdas/job_name.py: job_name (18) + "-" + tag (4) + "-" + time (8) = 32
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def stack_tag(stem: str) -> str:
+    """Four base-36 characters derived from the name prefix: what keeps two stacks' SageMaker
+    names (and the IAM patterns scoped to them) apart when they share a job_name."""
+    number = int(hashlib.sha256(stem.encode("utf-8")).hexdigest(), 16)
+    tag = ""
+    for _ in range(STACK_TAG_CHARS):
+        number, digit = divmod(number, 36)
+        tag += DIGITS[digit]
+    return tag
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,12 +36,18 @@ class Names(Spec):
     prefix: str  # name_prefix as given: every name below starts with it
     job_prefix: str  # job_name: SageMaker tuning, training, transform jobs, models and configs
     transform_job: str  # GlueTransform.job_name
-    image_repository: str | None  # the ECR repository of a bring-your-own image
+    image_name: str | None  # a bring-your-own image's name (ByoImage.name)
     origins: dict[str, Origin] = origins_field()
+
+    @property
+    def stem(self) -> str:
+        """The prefix without the trailing hyphen of the reference module's convention
+        (``"attrition-"``): names join with one hyphen either way."""
+        return self.prefix.rstrip("-")
 
     def join(self, *parts: str) -> str:
         """``<prefix>-part-part``."""
-        return "-".join((self.prefix, *parts))
+        return "-".join((self.stem, *parts))
 
     @property
     def glue_job(self) -> str:
@@ -40,7 +60,7 @@ class Names(Spec):
     @property
     def database(self) -> str:
         """The Glue database: lower case, underscores (Athena reads hyphens badly)."""
-        return re.sub(r"[^a-z0-9_]", "_", f"{self.prefix}_output".lower())
+        return re.sub(r"[^a-z0-9_]", "_", f"{self.stem}_output".lower())
 
     @property
     def glue_security_configuration(self) -> str:
@@ -60,9 +80,36 @@ class Names(Spec):
         return self.join(purpose)
 
     @property
+    def sagemaker_names(self) -> str:
+        """What every SageMaker job, model and endpoint config name of this stack starts with:
+        ``<job_name>-<stack tag>``, completed per run by the job-name handler."""
+        return f"{self.job_prefix}-{stack_tag(self.stem)}"
+
+    @property
     def sagemaker_prefix(self) -> str:
-        """SageMaker ARNs hold names in lower case; every job and model name starts with this."""
-        return self.job_prefix.lower()
+        """The IAM pattern prefix of this stack's SageMaker resources: SageMaker ARNs hold names
+        in lower case, and the hyphen keeps ``job`` from matching another stack's ``job2``."""
+        return self.sagemaker_names.lower() + "-"
+
+    @property
+    def ecr_repository(self) -> str | None:
+        """The bring-your-own image's repository: ``<prefix>-<image name>``."""
+        return None if self.image_name is None else self.join(self.image_name)
+
+    def physical(self, *, endpoint: str | None = None, batch: bool = True) -> dict[str, str]:
+        """Every explicit name of the stack, by what it names (for collision checks)."""
+        found = {"Glue job": self.glue_job, "Glue security configuration":
+                 self.glue_security_configuration, "state machine": self.state_machine,
+                 "log group": self.log_group, "Lambda function job-name":
+                 self.function(JOB_NAME_FUNCTION), "SageMaker names": self.sagemaker_names + "-"}
+        if self.ecr_repository:
+            found["ECR repository"] = self.ecr_repository
+        if batch:
+            found.update({"Glue crawler": self.crawler, "Glue database": self.database})
+        if endpoint is not None:
+            found.update({"SageMaker endpoint": endpoint,
+                          "Lambda function endpoint-check": self.function(ENDPOINT_CHECK_FUNCTION)})
+        return found
 
     def local_bucket(self, store: str) -> str:
         """The local runner's stand-in for a store bucket (``<prefix>-extracts``)."""

@@ -47,5 +47,11 @@ class Pipeline(Spec):
         return self.image.uri if isinstance(self.image, BuiltInImageSpec) else None
 
     @property
+    def physical_names(self) -> dict[str, str]:
+        """Every explicit name of the stack's resources and of the SageMaker names its runs make."""
+        return self.names.physical(endpoint=self.deployment.name if self.is_endpoint else None,
+                                   batch=not self.is_endpoint)
+
+    @property
     def assets(self) -> tuple[Asset, ...]:
         return (self.transform.script, *self.transform.wheels)

@@ -33,10 +33,10 @@ def _path(node, value: str) -> Path:
     return path if path.is_absolute() else (_base_dir(node) / path)
 
 
-def _asset(path: Path) -> Asset:
+def _asset(path: Path, written: str) -> Asset:
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    return Asset(path, f"{ASSETS_PREFIX}{digest[:16]}/{path.name}", digest, data)
+    return Asset(path, f"{ASSETS_PREFIX}{digest[:16]}/{path.name}", digest, data, written)
 
 
 def number_text(value) -> str:
@@ -68,8 +68,8 @@ def _files(bp: Blueprint):
         return path
 
     script = existing_file(bp.transform, "script", bp.transform.script, "MLD201", "Glue script")
-    wheels = [path for path in (existing_file(bp.transform, "wheels", wheel, "MLD202", "Python wheel")
-                                for wheel in bp.transform.wheels) if path is not None]
+    wheels = [(path, wheel) for wheel in bp.transform.wheels
+              if (path := existing_file(bp.transform, "wheels", wheel, "MLD202", "Python wheel"))]
     image_source = None
     if isinstance(bp.image, ByoImage):
         image_source = _path(bp.image, bp.image.source)
@@ -114,12 +114,12 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
     names_origins = {"prefix": origin_of(bp, "name_prefix"), "job_prefix": origin_of(bp, "job_name"),
                      "transform_job": origin_of(bp.transform, "job_name")}
     if isinstance(bp.image, ByoImage):
-        names_origins["image_repository"] = image.origin("name")
+        names_origins["image_name"] = image.origin("name")
     return Pipeline(
         name=name,
         names=Names(prefix=bp.name_prefix, job_prefix=bp.job_name,
                     transform_job=bp.transform.job_name,
-                    image_repository=bp.image.name if isinstance(bp.image, ByoImage) else None,
+                    image_name=bp.image.name if isinstance(bp.image, ByoImage) else None,
                     origins=names_origins),
         job_name=bp.job_name,
         tags=tuple(sorted(bp.tags.items())),
@@ -130,7 +130,8 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
         kms_key_arn=bp.kms_key,
         existing_feature_store=bp.feature_store.existing_bucket,
         transform=TransformSpec(command="glueetl" if bp.transform.spark else "pythonshell",
-                                script=_asset(script), wheels=tuple(_asset(w) for w in wheels),
+                                script=_asset(script, bp.transform.script),
+                                wheels=tuple(_asset(path, text) for path, text in wheels),
                                 origins=origins_of(bp.transform, "script", "wheels", "spark",
                                                    "job_name")),
         image=image,
@@ -155,6 +156,7 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
         data=DataSpec(train=data["train"], score=data["score"],
                       train_key=TRAIN_PREFIX + (data["train"].name if data["train"] else "train.csv"),
                       score_key=SCORE_PREFIX + (data["score"].name if data["score"] else "score.csv"),
+                      train_written=bp.data.train, score_written=bp.data.score,
                       origins=origins_of(bp.data, "train", "score")),
         where=bp.where,
         origins={**origins_of(bp, "name_prefix", "job_name", "tags", "kms_key", "credentials_file"),

@@ -22,6 +22,7 @@ class Asset:
     key: str
     sha256: str
     data: bytes = field(repr=False, compare=False, default=b"")
+    written: str = field(compare=False, default="")  # the path as the blueprint gives it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,4 +149,6 @@ class DataSpec(Spec):
     score: Path | None
     train_key: str
     score_key: str
+    train_written: str | None = None  # the paths as the blueprint gives them, relative to its
+    score_written: str | None = None  # folder unless absolute (for commands run from there)
     origins: dict[str, Origin] = origins_field()

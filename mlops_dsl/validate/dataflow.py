@@ -275,15 +275,16 @@ def task_result(state: dict) -> tuple[Shape, str | None]:
 
 def _order(states: dict, start) -> tuple[list[str], dict[str, list[tuple[str, dict]]]]:
     """States in execution order (back edges of loops ignored) and each state's entries."""
-    edges: dict[str, list[tuple[str, dict | None]]] = {}
+    edges: dict[str, list[tuple[str, dict | None, dict | None]]] = {}
     for name, state in states.items():
-        edges[name] = [(t.target, t.catch) for t in transitions(state) if t.target in states]
+        edges[name] = [(t.target, t.catch, t.rule) for t in transitions(state)
+                       if t.target in states]
     order, seen, active, back = [], set(), set(), set()
 
     def visit(name):
         seen.add(name)
         active.add(name)
-        for target, _ in edges[name]:
+        for target, _, _ in edges[name]:
             if target in active:
                 back.add((name, target))
             elif target not in seen:
@@ -296,9 +297,9 @@ def _order(states: dict, start) -> tuple[list[str], dict[str, list[tuple[str, di
     order.reverse()
     entries: dict[str, list] = {name: [] for name in states}
     for name in order:
-        for target, catch in edges[name]:
+        for target, catch, rule in edges[name]:
             if (name, target) not in back:
-                entries[target].append((name, catch))
+                entries[target].append((name, catch, rule))
     return order, entries
 
 
@@ -316,15 +317,35 @@ def check_dataflow(definition: dict, file: str = "statemachine.asl.json") -> lis
         incoming = None
         if name == start:
             incoming = Obj({}, "the execution input")
-        for source, catch in entries[name]:
+        for source, catch, rule in entries[name]:
             if catch is None and source in outputs:
-                incoming = _merge(incoming, outputs[source])
+                incoming = _merge(incoming, _refine(outputs[source], rule))
             elif catch is not None and source in failures:
                 error = Obj({"Error": Leaf("string"), "Cause": Leaf("string")}, "the error output")
                 incoming = _merge(incoming, _place(flow, failures[source], catch.get("ResultPath", "$"),
                                                    error, name))
         outputs[name], failures[name] = _run(flow, name, state, incoming or UNKNOWN)
     return problems
+
+
+def _present(rule: dict | None) -> list[list]:
+    """The paths a Choice rule proves present: its ``IsPresent: true`` tests, alone or in And."""
+    if not rule:
+        return []
+    if "And" in rule:
+        return [path for inner in rule["And"] for path in _present(inner)]
+    variable = rule.get("Variable")
+    if rule.get("IsPresent") is True and isinstance(variable, str) and not is_context(variable):
+        segments = parse_path(variable)
+        return [segments] if segments else []
+    return []
+
+
+def _refine(shape: Shape, rule: dict | None) -> Shape:
+    """What is known on a Choice rule's branch: the paths it tested present are there."""
+    for segments in _present(rule):
+        shape = _set(shape, segments, UNKNOWN)
+    return shape
 
 
 def _place(flow, raw: Shape, result_path, result: Shape, state: str) -> Shape:
@@ -390,7 +411,7 @@ def _choice_reads(flow, rule: dict, shape, state: str, pointer: str, where: str)
             _choice_reads(flow, inner, shape, state, f"{pointer}/{key}/{index}", f"{where}.{key}.{index}")
     if "Not" in rule:
         _choice_reads(flow, rule["Not"], shape, state, f"{pointer}/Not", f"{where}.Not")
-    if "Variable" in rule:
+    if "Variable" in rule and "IsPresent" not in rule:  # testing presence reads nothing
         flow.read(shape, rule["Variable"], state, f"{pointer}/Variable", f"{where}.Variable")
     for key, value in rule.items():
         if key.endswith("Path") and isinstance(value, str):

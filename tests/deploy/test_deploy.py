@@ -4,6 +4,8 @@ from __future__ import annotations
 import boto3
 from deploy_helpers import SAMPLE, blueprint_variant
 
+from mlops_dsl.compiler import compile_file
+
 
 def _objects(bucket_prefix: str) -> dict[str, dict]:
     s3 = boto3.client("s3")
@@ -25,9 +27,31 @@ def test_first_deploy_creates_the_stack_uploads_assets_then_data(deployed):
     assert head["Metadata"]["sha256"] == pipeline.transform.script.sha256
     data, _ = _objects("demo-featurestorebucket")
     assert set(data) == {"data/score/score.csv", "data/train/train.csv"}
-    # the order: assets, then scoring data, then training data (which starts a run), said so
-    assert deployed.index("transform.py") < deployed.index("score.csv") < deployed.index("train.csv")
+    # the order: assets, scoring data, the image, then training data (which starts a run), said so
+    assert deployed.index("transform.py") < deployed.index("score.csv") \
+        < deployed.index("is not in its repository yet") < deployed.index("train.csv")
     assert "EventBridge starts a run of attrition-pipeline" in deployed
+
+
+def test_deploy_before_the_image_is_pushed_holds_the_training_data_back(moto_server, cli):
+    code, out, err = cli("deploy", SAMPLE, "--stack-name", "first", "--yes")
+    assert code == 0, err
+    data, _ = _objects("first-featurestorebucket")
+    assert set(data) == {"data/score/score.csv"}, "a run would fail: the image is not there yet"
+    repository = compile_file(SAMPLE).pipeline.names.ecr_repository
+    assert f"the image {repository}:1.0 is not in its repository yet, so the training data was " \
+           "not uploaded" in out
+    assert f"python -m mlops_dsl push-image {SAMPLE} --stack-name first" in out
+    assert f"python -m mlops_dsl deploy {SAMPLE} --stack-name first" in out
+    assert "EventBridge starts a run" not in out
+
+
+def test_run_refuses_to_start_before_the_image_is_pushed(moto_server, cli):
+    assert cli("deploy", SAMPLE, "--stack-name", "first", "--yes")[0] == 0
+    code, out, err = cli("run", SAMPLE, "--stack-name", "first")
+    assert code == 1
+    assert "is not in its repository yet" in err and "push-image" in err
+    assert "started" not in out
 
 
 def test_second_deploy_with_nothing_changed_touches_nothing(deployed, cli):
@@ -81,11 +105,12 @@ def test_diff_of_a_new_stack_lists_what_deploy_creates(moto_server, cli):
 
 
 def test_failed_deploy_names_the_failure_and_keeps_user_data(moto_server, cli, tmp_path):
-    boto3.client("ecr").create_repository(repositoryName="taken-name")
+    clash = blueprint_variant(tmp_path, image_name="taken-name")
+    taken = compile_file(clash).pipeline.names.ecr_repository
+    boto3.client("ecr").create_repository(repositoryName=taken)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="users-own-bucket")
     s3.put_object(Bucket="users-own-bucket", Key="keep.csv", Body=b"a,b\n")
-    clash = blueprint_variant(tmp_path, image_name="taken-name")
     code, out, err = cli("deploy", clash, "--stack-name", "clash", "--yes")
     assert code == 1
     assert "error: deploy failed" in err and "taken-name" in err and "already exists" in err
@@ -143,3 +168,15 @@ def test_update_uploads_a_changed_script_before_the_change_set_runs(deployed, cl
     assert out.index(new_key) < out.index("UPDATE_COMPLETE")
     sources, _ = _objects("demo-sourcerepositorybucket")
     assert new_key in sources
+
+
+def test_the_reference_modules_trailing_hyphen_prefix_deploys(moto_server, cli, tmp_path):
+    variant = blueprint_variant(tmp_path, prefix="attrition-")
+    code, out, err = cli("deploy", variant, "--stack-name", "hyphen", "--yes")
+    assert code == 0, err
+    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in boto3.client(
+        "cloudformation").list_stack_resources(StackName="hyphen")["StackResourceSummaries"]}
+    names = compile_file(variant).pipeline.names
+    assert names.state_machine == "attrition-pipeline"  # one hyphen, as with "attrition"
+    assert resources["StateMachine"].endswith(":stateMachine:attrition-pipeline")
+    assert resources["ModelRepository"] == "attrition-byo-xgboost"

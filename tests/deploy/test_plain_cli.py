@@ -60,3 +60,34 @@ def test_package_deploy_and_copy_the_data(moto_server, tmp_path, cli):
     code, out, err = cli("deploy", SAMPLE, "--stack-name", "plain", "--yes")
     assert code == 0, err
     assert "1 unchanged" in out
+
+
+def test_the_upload_commands_run_as_printed_from_the_blueprints_folder(moto_server, tmp_path,
+                                                                        cli, fake_docker):
+    """The stack's UploadCommands, with the stack's names filled in as CloudFormation would,
+    run by a shell in the blueprint's folder: assets, scoring data, the image, then training data."""
+    from mlops_dsl.asl.fn_sub import fn_sub
+    from mlops_dsl.compiler import compile_file
+
+    build = tmp_path / "build"
+    assert cli("compile", SAMPLE, "-o", build)[0] == 0
+    aws("cloudformation", "deploy", "--template-file", "template.json", "--stack-name", "plain",
+        "--capabilities", "CAPABILITY_IAM", cwd=build)
+    compiled = compile_file(SAMPLE)
+    command = compiled.template["Outputs"]["UploadCommands"]["Value"]["Fn::Sub"]
+    names = {"AWS::StackName": "plain"}
+    for logical in ("SourceRepositoryBucket", "FeatureStoreBucket"):
+        names[logical] = physical_id("plain", logical, build)
+    env = {**os.environ, "PATH": f"{Path(AWS).parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(["sh", "-c", fn_sub(command, names)], cwd=SAMPLE.parent, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    s3 = boto3.client("s3")
+    assets = {o["Key"] for o in s3.list_objects_v2(Bucket=names["SourceRepositoryBucket"])["Contents"]}
+    assert assets == {a.key for a in compiled.pipeline.assets}
+    data = {o["Key"] for o in s3.list_objects_v2(Bucket=names["FeatureStoreBucket"])["Contents"]}
+    assert data == {"data/score/score.csv", "data/train/train.csv"}
+    assert [c["argv"][0] for c in fake_docker()] == ["build", "tag", "login", "push"]
+    assert result.stdout.index("score.csv") < result.stdout.index("pushed") \
+        < result.stdout.index("train.csv")

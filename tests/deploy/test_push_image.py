@@ -1,35 +1,7 @@
 """push-image with the Docker CLI replaced by a recording fake on PATH."""
 from __future__ import annotations
 
-import json
-import os
-import stat
-
-import pytest
 from deploy_helpers import SAMPLE
-
-FAKE_DOCKER = """#!{python}
-import json, os, sys
-record = {{"argv": sys.argv[1:], "stdin": sys.stdin.read() if "--password-stdin" in sys.argv else None}}
-with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
-    log.write(json.dumps(record) + "\\n")
-sys.exit(int(os.environ.get("FAKE_DOCKER_EXIT", "0")) if sys.argv[1] == "push" else 0)
-"""
-
-
-@pytest.fixture
-def fake_docker(tmp_path, monkeypatch):
-    import sys
-
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    script = folder / "docker"
-    script.write_text(FAKE_DOCKER.format(python=sys.executable))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "docker.log"
-    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_DOCKER_LOG", str(log))
-    return lambda: [json.loads(line) for line in log.read_text().splitlines()]
 
 
 def test_builds_tags_logs_in_and_pushes_to_the_stack_repository(deployed, fake_docker, cli):
@@ -37,7 +9,11 @@ def test_builds_tags_logs_in_and_pushes_to_the_stack_repository(deployed, fake_d
     assert code == 0, err
     calls = fake_docker()
     assert [c["argv"][0] for c in calls] == ["build", "tag", "login", "push"]
-    uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/byo-xgboost"
+    from mlops_dsl.compiler import compile_file
+
+    repository = compile_file(SAMPLE).pipeline.names.ecr_repository
+    assert repository == "attrition-byo-xgboost"  # the stack's own: prefix and image name
+    uri = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}"
     build, tag, login, push = (c["argv"] for c in calls)
     assert build[-1].endswith("container") and "byo-xgboost:1.0" in build
     assert tag == ["tag", "byo-xgboost:1.0", f"{uri}:1.0"]

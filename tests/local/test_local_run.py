@@ -178,13 +178,19 @@ def test_a_task_the_runner_cannot_run_is_refused_before_anything_runs(tmp_path, 
     compiled = compile_blueprint(small(sample()))
     definition = copy.deepcopy(compiled.definition)
     definition["States"]["Describe best training job"]["Resource"] = \
-        "arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeEndpoint"
+        "arn:${AWS::Partition}:states:::aws-sdk:sagemaker:deleteEndpoint"
     odd = dataclasses.replace(compiled, workflow=dataclasses.replace(compiled.workflow,
                                                                      definition=definition))
     with pytest.raises(BlueprintError) as raised:
         run_pipeline(odd, RunOptions(workspace=tmp_path / "runs"), progress)
     [problem] = raised.value.problems
     assert problem.code == "MLD504" and problem.field == "Describe best training job"
-    assert "'aws-sdk:sagemaker:describeEndpoint'" in problem.message
+    assert "'aws-sdk:sagemaker:deleteEndpoint'" in problem.message
     assert not (tmp_path / "runs").exists()
     assert progress.stream.getvalue() == ""
+
+
+def test_a_trailing_hyphen_prefix_runs_locally(tmp_path, progress):
+    result = run(small(sample()).with_(name_prefix="attrition-"), tmp_path, progress)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.stores["extracts"] == "attrition-extracts"

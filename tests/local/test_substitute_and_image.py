@@ -14,7 +14,7 @@ from mlops_dsl.model import Names
 
 
 def local_names(region: str, feature_store: str | None = None) -> LocalNames:
-    names = Names(prefix="demo", job_prefix="demo", transform_job="t", image_repository=None)
+    names = Names(prefix="demo", job_prefix="demo", transform_job="t", image_name=None)
     return LocalNames(names, region, feature_store)
 
 

@@ -45,13 +45,28 @@ def test_modules_import_without_region_or_credentials():
 # ---------------------------------------------------------------------------------------------
 # job_name
 
+def _stamp(name: str, prefix: str) -> datetime.datetime:
+    """The time a job name carries (base-36 milliseconds after the prefix)."""
+    millis = int(name[len(prefix) + 1:len(prefix) + 9], 36)
+    return datetime.datetime.fromtimestamp(millis / 1000, datetime.timezone.utc)
+
+
 def test_job_name_from_state_parameters():
-    name = job_name.job_name({"prefix": "attrition", "execution": EXECUTION}, now=NOW)["JobName"]
-    assert name.startswith("attrition-240309-070501-")
+    name = job_name.job_name({"prefix": "attrition-k3x9", "execution": EXECUTION},
+                             now=NOW)["JobName"]
+    assert name.startswith("attrition-k3x9-")
+    assert _stamp(name, "attrition-k3x9") == NOW
     assert NAME_RE.match(name) and len(name) <= 32
 
 
-def test_job_name_differs_between_runs_in_the_same_second():
+def test_job_names_sort_by_time():
+    later = NOW + datetime.timedelta(milliseconds=1)
+    first = job_name.job_name({"prefix": "p"}, now=NOW)["JobName"]
+    second = job_name.job_name({"prefix": "p"}, now=later)["JobName"]
+    assert first < second and len(first) == len(second)
+
+
+def test_job_name_differs_between_runs_in_the_same_millisecond():
     one = job_name.job_name({"prefix": "attrition", "execution": "run-1"}, now=NOW)
     two = job_name.job_name({"prefix": "attrition", "execution": "run-2"}, now=NOW)
     assert one != two
@@ -59,33 +74,33 @@ def test_job_name_differs_between_runs_in_the_same_second():
     assert one == again
 
 
-@pytest.mark.parametrize("length", [1, 14, 15, 16, 17, 18])
+@pytest.mark.parametrize("length", [1, 14, 18, 21, 22, 23])
 def test_job_name_is_valid_for_every_prefix_length(length):
-    prefix = ("a-" * 10)[: length - 1] + "z"
+    prefix = ("a-" * 12)[: length - 1] + "z"
     name = job_name.job_name({"prefix": prefix, "execution": EXECUTION}, now=NOW)["JobName"]
     assert NAME_RE.match(name), name
     assert len(name) <= 32
-    assert name.startswith(f"{prefix}-240309-070501")
+    assert name.startswith(f"{prefix}-") and _stamp(name, prefix) == NOW
 
 
 def test_job_name_without_execution_has_no_suffix():
-    assert job_name.job_name({"prefix": "churn"}, now=NOW) == {"JobName": "churn-240309-070501"}
+    name = job_name.job_name({"prefix": "churn"}, now=NOW)["JobName"]
+    assert len(name) == len("churn-") + 8
 
 
 def test_job_name_handler_uses_the_clock():
     name = job_name.handler({"prefix": "churn", "execution": EXECUTION}, None)["JobName"]
     assert NAME_RE.match(name)
-    stamp = datetime.datetime.strptime(name.split("-", 1)[1][:13], "%y%m%d-%H%M%S")
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    assert abs((now - stamp).total_seconds()) < 60
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert abs((now - _stamp(name, "churn")).total_seconds()) < 60
 
 
 @pytest.mark.parametrize("event, message", [
     ({}, "event.prefix is missing"),
     ({"execution": EXECUTION}, "event.prefix is missing"),
     ({"prefix": 7}, "event.prefix must be a string, got int"),
-    ({"prefix": ""}, "event.prefix '' must have 1 to 18 characters, has 0"),
-    ({"prefix": "a" * 19}, "must have 1 to 18 characters, has 19"),
+    ({"prefix": ""}, "event.prefix '' must have 1 to 23 characters, has 0"),
+    ({"prefix": "a" * 24}, "must have 1 to 23 characters, has 24"),
     ({"prefix": "my_job"}, "event.prefix 'my_job' must start with a letter or digit"),
     ({"prefix": "-job"}, "event.prefix '-job' must start with a letter or digit"),
     ({"prefix": "job", "execution": ["x"]}, "event.execution must be a string, got list"),

@@ -11,7 +11,7 @@ import xgboost as xgb
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runtime_helpers import (JOB_LEVELS, MID_RANGE, MULTICLASS, REGRESSION, TRAIN, load,
+from runtime_helpers import (JOB_LEVELS, MID_RANGE, REGRESSION, TRAIN, load,
                              opt_ml_tree, relabel, run)
 
 METRIC_NAMES = ("roc_auc", "accuracy", "precision", "recall", "f1")

@@ -8,7 +8,8 @@ from .base import Grant, Integration
 
 ALL = (glue.StartJobRunSync, glue.StartCrawler, awslambda.Invoke, sagemaker.CreateTuningJobSync,
        sagemaker.DescribeTrainingJob, sagemaker.CreateModel, sagemaker.CreateEndpointConfig,
-       sagemaker.CreateEndpoint, sagemaker.UpdateEndpoint, sagemaker.CreateTransformJobSync,
+       sagemaker.CreateEndpoint, sagemaker.UpdateEndpoint, sagemaker.DescribeEndpoint,
+       sagemaker.CreateTransformJobSync,
        s3.PutObject, s3.CopyObject, s3.DeleteObject)
 
 __all__ = ["ALL", "Grant", "Integration", "awslambda", "glue", "s3", "sagemaker"]

@@ -14,6 +14,12 @@ from ..sdk import Retry, Task
 RETRY_INTERVAL_SECONDS = 5
 RETRY_ATTEMPTS = 3
 RETRY_BACKOFF = 2.0
+# Waiting for capacity (another run of the Glue job, an account limit on SageMaker jobs): from a
+# minute, doubling, at most 15 minutes apart, with full jitter so concurrent runs spread out;
+# up to 75 minutes in all. MaxDelaySeconds and JitterStrategy: "Handling errors in Step
+# Functions workflows", Retrier fields (Step Functions developer guide).
+CAPACITY_RETRY = {"interval_seconds": 60, "max_attempts": 8, "backoff_rate": 2.0,
+                  "max_delay_seconds": 900, "jitter_strategy": "FULL"}
 
 
 @dataclass(frozen=True)
@@ -25,16 +31,19 @@ class Grant:
     condition: dict | None = None
 
 
-def retry(errors, attempts: int = RETRY_ATTEMPTS) -> Retry:
-    return Retry(error_equals=list(errors), interval_seconds=RETRY_INTERVAL_SECONDS,
-                 max_attempts=attempts, backoff_rate=RETRY_BACKOFF)
+def retry(errors, attempts: int = RETRY_ATTEMPTS, **fields) -> Retry:
+    settings = {"interval_seconds": RETRY_INTERVAL_SECONDS, "max_attempts": attempts,
+                "backoff_rate": RETRY_BACKOFF, **fields}
+    return Retry(error_equals=list(errors), **settings)
 
 
 class Integration:
     """A Task state calling one service API.
 
     Subclasses set ``API`` (the integration after ``states:::``, e.g. ``glue:startJobRun.sync``,
-    also the key the local runner routes by), ``TRANSIENT`` (the error names worth retrying),
+    also the key the local runner routes by), ``TRANSIENT`` (errors worth a few quick retries:
+    the call was refused or lost, nothing was created), ``CAPACITY`` (errors that say to wait for
+    capacity, retried for about an hour),
     ``PASSES`` (the roles the call passes to its service, by logical ID) and ``RULES`` (the
     Step Functions-managed EventBridge rules a ``.sync`` call watches with), and implement
     ``grants``. Parameters may hold ``Traced`` values: ``render`` strips them and returns where
@@ -43,6 +52,7 @@ class Integration:
 
     API: ClassVar[str]
     TRANSIENT: ClassVar[tuple[str, ...]] = ()
+    CAPACITY: ClassVar[tuple[str, ...]] = ()
     PASSES: ClassVar[tuple[tuple[str, str], ...]] = ()  # (role logical ID, service principal)
     RULES: ClassVar[tuple[str, ...]] = ()
 
@@ -63,12 +73,19 @@ class Integration:
     def grants(self) -> list[Grant]:
         raise NotImplementedError
 
+    @classmethod
+    def default_retry(cls) -> list[Retry]:
+        """Capacity waits first, then the quick retries. A job's own failure (``States.TaskFailed``
+        of a ``.sync`` task) is never retried: a retry resubmits the same job name."""
+        retriers = [retry(cls.CAPACITY, **CAPACITY_RETRY)] if cls.CAPACITY else []
+        return retriers + ([retry(cls.TRANSIENT)] if cls.TRANSIENT else [])
+
     def render(self) -> tuple[Task, dict]:
         """The SDK Task, and ``{(state, *parameter path): Origin}`` of its traced parameters."""
         parameters, origins = untrace(self.parameters, (self.name,))
         fields = {"resource": self.resource(), "parameters": parameters,
                   "result_path": self.result_path,
-                  "retry": self.retries if self.retries is not None else retry(self.TRANSIENT)}
+                  "retry": self.retries if self.retries is not None else self.default_retry()}
         if self.result_selector is not None:
             fields["result_selector"] = self.result_selector
         if self.comment:

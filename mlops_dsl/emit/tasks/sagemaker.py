@@ -11,8 +11,15 @@ from .. import arns
 from .. import names as n
 from .base import Grant, Integration
 
-TRANSIENT = ("SageMaker.AmazonSageMakerException", "SageMaker.ThrottlingException",
-             "SageMaker.SdkClientException")
+# Error names: the optimized integrations (sagemaker:create*) report throttling and every
+# unmodelled error as SageMaker.AmazonSageMakerException and a modelled one by its name
+# (SageMaker.ResourceLimitExceededException); the AWS SDK integration (aws-sdk:sagemaker:*)
+# reports unmodelled errors as SageMaker.SageMakerException ("Learning to use AWS service SDK
+# integrations in Step Functions"). A retried call sends the same job name: only errors that mean
+# the job was not created are retried, never a job's own failure (States.TaskFailed).
+TRANSIENT = ("SageMaker.AmazonSageMakerException",)
+SDK_TRANSIENT = ("SageMaker.SageMakerException", "SageMaker.SdkClientException")
+CAPACITY = ("SageMaker.ResourceLimitExceededException",)  # the account's job limit: wait
 PASSES_SAGEMAKER_ROLE = ((n.SAGEMAKER_ROLE, "sagemaker.amazonaws.com"),)
 
 
@@ -31,25 +38,26 @@ class CreateTuningJobSync(_SageMaker):
     """``sagemaker:createHyperParameterTuningJob.sync``: result is DescribeHyperParameterTuningJob's."""
 
     API = "sagemaker:createHyperParameterTuningJob.sync"
+    CAPACITY = CAPACITY
     PASSES = PASSES_SAGEMAKER_ROLE
     RULES = ("StepFunctionsGetEventsForSageMakerTuningJobsRule",)
 
     def grants(self) -> list[Grant]:
-        return [
-            Grant(("sagemaker:AddTags", "sagemaker:CreateHyperParameterTuningJob",
-                   "sagemaker:DescribeHyperParameterTuningJob",
-                   "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
-                   "sagemaker:StopHyperParameterTuningJob"),
-                  (self.arn("hyper-parameter-tuning-job"), self.arn("training-job"))),
-            # ListTags: AWS's policy for the .sync SageMaker integrations includes it.
-            Grant(("sagemaker:ListTags",), (self.arn("hyper-parameter-tuning-job"),)),
-        ]
+        # The .sync pattern's policy: create, describe and stop the job, and ListTags ("IAM
+        # policies for Amazon SageMaker AI", Step Functions developer guide). These actions
+        # authorize on the tuning job only (Service Authorization Reference); SageMaker itself
+        # starts, tags and stops the training jobs the tuning job launches.
+        return [Grant(("sagemaker:AddTags", "sagemaker:CreateHyperParameterTuningJob",
+                       "sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags",
+                       "sagemaker:StopHyperParameterTuningJob"),
+                      (self.arn("hyper-parameter-tuning-job"),))]
 
 
 class DescribeTrainingJob(_SageMaker):
     """``aws-sdk:sagemaker:describeTrainingJob`` of one of the pipeline's training jobs."""
 
     API = "aws-sdk:sagemaker:describeTrainingJob"
+    TRANSIENT = SDK_TRANSIENT
 
     def grants(self) -> list[Grant]:
         return [Grant(("sagemaker:DescribeTrainingJob",), (self.arn("training-job"),))]
@@ -97,10 +105,22 @@ class UpdateEndpoint(_EndpointCall):
     ACTIONS = ("sagemaker:UpdateEndpoint",)
 
 
+class DescribeEndpoint(_EndpointCall):
+    """``aws-sdk:sagemaker:describeEndpoint``: its status and the config it runs."""
+
+    API = "aws-sdk:sagemaker:describeEndpoint"
+    TRANSIENT = SDK_TRANSIENT
+
+    def grants(self) -> list[Grant]:
+        return [Grant(("sagemaker:DescribeEndpoint",),
+                      (arns.sagemaker("endpoint", self.endpoint.lower()),))]
+
+
 class CreateTransformJobSync(_SageMaker):
     """``sagemaker:createTransformJob.sync``: result is DescribeTransformJob's."""
 
     API = "sagemaker:createTransformJob.sync"
+    CAPACITY = CAPACITY
     RULES = ("StepFunctionsGetEventsForSageMakerTransformJobsRule",)
 
     def grants(self) -> list[Grant]:
