@@ -13,6 +13,7 @@ from .errors import BlueprintError, raise_if_any
 from .model import Pipeline, resolve
 from .validate.blueprint import check_blueprint
 from .validate.image import check_image
+from .validate.literals import check_literals
 
 TEMPLATE = "template.json"
 WORKFLOW = "statemachine.asl.json"
@@ -42,12 +43,24 @@ class Compiled:
         return len(self.definition.get("States", {}))
 
 
+def _name_problem(bp: Blueprint, name: str) -> list:
+    """The name a blueprint is compiled under (its variable, when it has no ``name``) names the
+    output folder, as ``Blueprint.name`` does, and is held to the same rule."""
+    from .dsl._node import declared_problem
+    from .errors import Problem
+
+    if name == bp.name:
+        return []  # Blueprint.name was checked with the blueprint
+    why = declared_problem(Blueprint, "name", name)
+    return [Problem("MLD140", "name", f"the blueprint's name: {why}", bp.where)] if why else []
+
+
 def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     """Compile one blueprint; raises BlueprintError listing every problem found."""
     if not isinstance(bp, Blueprint):
         raise TypeError(f"expected a Blueprint, got {type(bp).__name__}")
     name = name or bp.name or bp.name_prefix
-    problems = [*check_blueprint(bp), *check_image(bp)]
+    problems = [*check_blueprint(bp), *check_image(bp), *check_literals(bp), *_name_problem(bp, name)]
     try:
         pipeline = resolve(bp, name)
     except BlueprintError as error:

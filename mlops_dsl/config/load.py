@@ -33,7 +33,16 @@ def load_config(path: str | Path) -> Blueprint:
     except json.JSONDecodeError as exc:
         raise BlueprintError([Problem("MLD013", "(config)", f"not valid JSON: {exc.msg}",
                                       Location(file, line=exc.lineno))]) from None
-    return blueprint_from_config(config, file=file, name=path.stem)
+    return blueprint_from_config(config, file=file, name=config_name(path))
+
+
+def config_name(path: Path) -> str:
+    """A config's blueprint name: its file name without the suffix, made a safe folder name
+    (other characters become '-'; Blueprint.name's rule, MLD140)."""
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-_")[:63]
+    return name or "config"
 
 
 def blueprint_from_config(config, *, file: str, name: str | None = None) -> Blueprint:

@@ -44,7 +44,12 @@ class Blueprint(Node):
                                 "or digit")]
     environment: Environment
     tags: Mapping[str, str] = field(default_factory=dict)
-    name: str | None = None
+    # It names the output folder (build/<name>/) and the local run's folders: one path part,
+    # never "..", "/" or a control character.
+    name: Annotated[str, Pattern(
+        "MLD140", r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+        "use 1 to 63 letters, digits, '_' and '-', starting with a letter or digit (it names the "
+        "output folder)")] | None = None
     credentials_file: str = "~/.aws/credentials"
     kms_key: Annotated[str, Pattern(
         "MLD121", r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from troposphere import GetAtt, Ref, Sub
 from troposphere.iam import Policy, Role
 
+from ..asl.fn_sub import escape
 from ..model import Pipeline
 from ..model.images import parse_ecr_uri
 from ..model.layout import (ASSETS_PREFIX, EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MODEL_PREFIX,
@@ -58,7 +59,7 @@ def _network_interfaces(pipeline: Pipeline, manage: list[str], describe: list[st
     subnets, ``manage`` them, and ``describe`` what EC2 describes only on ``*``."""
     interfaces = Sub(arns.ec2("network-interface/*"))
     placement = [Sub(arns.ec2(f"security-group/{n.sub(n.TRAINING_SECURITY_GROUP, 'GroupId')}")),
-                 *[Sub(arns.ec2(f"subnet/{subnet}")) for subnet in pipeline.private_subnets]]
+                 *[Sub(arns.ec2(f"subnet/{escape(subnet)}")) for subnet in pipeline.private_subnets]]
     return [
         _statement(["ec2:CreateNetworkInterface"], [interfaces, *placement]),
         _statement(manage, [interfaces]),

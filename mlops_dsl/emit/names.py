@@ -5,6 +5,9 @@ inside it resolve at deploy time; ``${AWS::Partition}`` keeps every ARN right in
 """
 from __future__ import annotations
 
+from ..asl.fn_sub import escape
+from ..model.origin import SubText
+
 FEATURE_STORE = "FeatureStoreBucket"
 SOURCE_REPOSITORY = "SourceRepositoryBucket"
 EXTRACTS = "ExtractsBucket"
@@ -47,13 +50,15 @@ def integration(service_api: str) -> str:
 
 
 def feature_store_name(pipeline) -> str:
-    """The feature store bucket as the workflow and policies see it: created here, or existing."""
-    return pipeline.existing_feature_store or sub(FEATURE_STORE)
+    """The feature store bucket as the workflow and policies see it: created here, or existing
+    (a user's name, made literal for Fn::Sub)."""
+    return SubText(escape(pipeline.existing_feature_store) if pipeline.existing_feature_store
+                   else sub(FEATURE_STORE))
 
 
 def image_uri(pipeline) -> str:
     """The model image: a built-in URI, or the tag of this stack's ECR repository."""
     if pipeline.builtin_image_uri:
-        return pipeline.builtin_image_uri
+        return SubText(escape(pipeline.builtin_image_uri))
     repository, tag = pipeline.names.ecr_repository, pipeline.byo_image.tag
-    return f"{ACCOUNT}.dkr.ecr.{REGION}.${{AWS::URLSuffix}}/{repository}:{tag}"
+    return SubText(f"{ACCOUNT}.dkr.ecr.{REGION}.${{AWS::URLSuffix}}/{escape(repository)}:{escape(tag)}")

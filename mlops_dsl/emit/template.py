@@ -138,14 +138,14 @@ def _bucket(pipeline: Pipeline, logical_id: str) -> list:
 
 def _glue(pipeline: Pipeline) -> list:
     transform = pipeline.transform
-    script = Sub(f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{transform.script.key}")
+    script = Sub(f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{escape(transform.script.key)}")
     arguments = {"--job-language": "python"}
     if transform.wheels:
         # Python shell jobs install wheels given as --extra-py-files; Spark jobs install them
         # with pip from --additional-python-modules ("Using Python libraries with AWS Glue").
         option = "--additional-python-modules" if transform.is_spark else "--extra-py-files"
         arguments[option] = Sub(",".join(
-            f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{wheel.key}" for wheel in transform.wheels))
+            f"s3://{n.sub(n.SOURCE_REPOSITORY)}/{escape(wheel.key)}" for wheel in transform.wheels))
     if not transform.is_spark:
         command = JobCommand(Name="pythonshell", PythonVersion="3.9", ScriptLocation=script)
         sizing = {"GlueVersion": "3.0", "MaxCapacity": 0.0625}

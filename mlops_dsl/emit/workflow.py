@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..model import Pipeline
 from ..model.layout import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MAX_TRAINING_RUNTIME_SECONDS,
                             METADATA_PREFIX, MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
+from ..asl.fn_sub import escape
 from ..model.origin import Traced
 from . import names as n
 from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed, Wait
@@ -230,12 +231,13 @@ def _endpoint_branch(build: _Builder) -> Chain:
     describe = build.add(sagemaker.DescribeEndpoint(DESCRIBE_ENDPOINT, {
         "EndpointName": endpoint_name}, prefix=prefix, endpoint=name,
         result_path="$.endpoint_state"))
+    shown = escape(name)
     unusable = Fail(ENDPOINT_UNUSABLE, error="EndpointUnusable",
-                    cause=f"The endpoint {name} is Failed; SageMaker allows only DeleteEndpoint on "
-                          f"it. Delete it (aws sagemaker delete-endpoint --endpoint-name {name}) "
+                    cause=f"The endpoint {shown} is Failed; SageMaker allows only DeleteEndpoint on "
+                          f"it. Delete it (aws sagemaker delete-endpoint --endpoint-name {shown}) "
                           f"and start the run again: the run then creates it.")
     timeout = Fail(ENDPOINT_TIMEOUT, error="EndpointTimeout",
-                   cause=f"The endpoint {name} was not in service with this run's model after "
+                   cause=f"The endpoint {shown} was not in service with this run's model after "
                          f"{MAX_ENDPOINT_CHECKS} checks {ENDPOINT_POLL_SECONDS} s apart; see its "
                          f"status in the SageMaker console.")
     wait_busy = Wait(WAIT_BUSY, seconds=ENDPOINT_POLL_SECONDS)
@@ -323,7 +325,7 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
     find = Choice(FIND_DATA, comment="The object whose upload started the run, if one did")
     uploaded = Pass(UPLOADED_DATA, result_path="$.run", parameters={"train_key.$": UPLOADED_KEY})
     compiled_key = Pass(COMPILED_DATA, result_path="$.run",
-                        result={"train_key": data.train_key})
+                        result={"train_key": escape(data.train_key)})
     find.add_choice(ChoiceRule.IsPresent(variable=UPLOADED_KEY, value=True), next_step=uploaded)
     find.default_choice(compiled_key)
     transform = build.add(glue.StartJobRunSync(
@@ -378,7 +380,7 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
     compiled_key.next(transform)
     Chain([transform, job_name, tune, best, metadata, log, gate])
     graph = Graph(find,
-                  comment=f"mlops_dsl pipeline {pipeline.name}: transform, tune, gate "
+                  comment=f"mlops_dsl pipeline {escape(pipeline.name)}: transform, tune, gate "
                           f"({pipeline.gate.describe()}), "
                           f"{'endpoint' if pipeline.is_endpoint else 'batch transform'}")
     return Workflow(graph.to_dict(), build.tasks, build.origins)

@@ -6,12 +6,12 @@ a pure function of the blueprint (plus the bytes of the files it names). ``resol
 from.
 """
 from .names import Names
-from .origin import Origin, Traced, untrace
+from .origin import Origin, SubText, Traced, untrace
 from .pipeline import Pipeline
 from .resolve import resolve
 from .specs import (Asset, BatchSpec, BuiltInImageSpec, ByoImageSpec, DataSpec, EndpointSpec,
                     GateSpec, RangeSpec, TrainingSpec, TransformSpec, TuningSpec)
 
 __all__ = ["Asset", "BatchSpec", "BuiltInImageSpec", "ByoImageSpec", "DataSpec", "EndpointSpec",
-           "GateSpec", "Names", "Origin", "Pipeline", "RangeSpec", "TrainingSpec", "Traced",
+           "GateSpec", "Names", "Origin", "Pipeline", "RangeSpec", "SubText", "TrainingSpec", "Traced",
            "TransformSpec", "TuningSpec", "resolve", "untrace"]
