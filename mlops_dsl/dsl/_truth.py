@@ -12,7 +12,9 @@ survives the expression: the one slot is per thread and replaced by the next hel
 
 Every other truth test (``or``, ``not``, ``if``, ``assert``, ``all(...)``, an ``and`` whose last
 operand is not a comparison, source that cannot be read) gets ``None`` here, and the gate refuses
-it at the user's line: guessing there could only drop or invent a bound.
+it at the user's line: guessing there could only drop or invent a bound. So does code whose
+positions no longer match its text, such as an ``assert`` rewritten by pytest: a refusal, never a
+misreading, since only a chain or an ``and`` in the text itself is ever answered True.
 """
 from __future__ import annotations
 
