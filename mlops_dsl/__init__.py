@@ -3,9 +3,9 @@
 The public API. Importing it changes no global state and loads neither boto3 nor the Step Functions
 SDK; the compiler loads what it needs when called.
 """
-from .dsl import (DEFAULT_RANGES, BatchTransform, Blueprint, BuiltInImage, ByoImage, Categorical,
-                  Continuous, Endpoint, Environment, FeatureStore, Gate, GlueTransform, Integer,
-                  LocalData, Objective, Training, Tuning, maximize, metric, minimize)
+from .dsl import (DEFAULT_RANGES, BatchTransform, Blueprint, Bound, BuiltInImage, ByoImage,
+                  Categorical, Continuous, Endpoint, Environment, FeatureStore, Gate, GlueTransform,
+                  Integer, LocalData, Objective, Training, Tuning, maximize, metric, minimize)
 from .errors import BlueprintError, Location, Problem
 
 __version__ = "0.1.0"
@@ -26,8 +26,8 @@ def load(path, *, name=None):
 
 
 __all__ = [
-    "BatchTransform", "Blueprint", "BlueprintError", "BuiltInImage", "ByoImage", "Categorical",
-    "Continuous", "DEFAULT_RANGES", "Endpoint", "Environment", "FeatureStore", "Gate",
+    "BatchTransform", "Blueprint", "BlueprintError", "Bound", "BuiltInImage", "ByoImage",
+    "Categorical", "Continuous", "DEFAULT_RANGES", "Endpoint", "Environment", "FeatureStore", "Gate",
     "GlueTransform", "Integer", "LocalData", "Location", "Objective", "Problem", "Training",
     "Tuning", "__version__", "compile_blueprint", "load", "maximize", "metric", "minimize",
 ]

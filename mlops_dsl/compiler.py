@@ -11,7 +11,7 @@ from .artifacts import TEMPLATE_INDENT, canonical_json
 from .dsl import Blueprint
 from .errors import BlueprintError, raise_if_any
 from .model import Pipeline, resolve
-from .validate.blueprint import check_blueprint
+from .validate.blueprint import blueprint_notes, check_blueprint
 from .validate.image import check_image
 from .validate.literals import check_literals
 
@@ -86,6 +86,7 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     files = {TEMPLATE: body, WORKFLOW: canonical_json(definition)}
     for asset in pipeline.assets:
         files[asset.key] = asset.data
+    notes = [*blueprint_notes(bp), *notes]
     return Compiled(pipeline, files, template, workflow, tuple(notes), blueprint=bp)
 
 

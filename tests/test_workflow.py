@@ -8,6 +8,7 @@ import pytest
 
 from helpers import ROOT, sample_blueprints
 from mlops_dsl.compiler import WORKFLOW, compile_file
+from mlops_dsl.model.metrics import default_regex
 from mlops_dsl.asl.fn_sub import fn_sub, placeholders
 from mlops_dsl.validate.workflow import check_workflow
 
@@ -74,7 +75,7 @@ def test_batch_workflow_has_every_seed_step():
     assert config["Strategy"] == "Bayesian"
     assert config["HyperParameterTuningJobObjective"] == {"MetricName": "roc_auc", "Type": "Maximize"}
     metric = tuning["Parameters"]["TrainingJobDefinition"]["AlgorithmSpecification"]["MetricDefinitions"]
-    assert metric == [{"Name": "roc_auc", "Regex": "roc_auc: ([0-9\\.]+)"}]
+    assert metric == [{"Name": "roc_auc", "Regex": default_regex("roc_auc")}]
     assert tuning["Parameters"]["TrainingJobDefinition"]["StoppingCondition"] == {"MaxRuntimeInSeconds": 86400}
     gate = states["Check metric threshold"]
     assert gate["Choices"][0]["NumericGreaterThan"] == 0.75

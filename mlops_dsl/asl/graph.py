@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .operators import comparison
+from .operators import NUMERIC, comparison, reads
 from .transitions import TERMINAL, nested_workflows, transitions
 
 START, END = "__start", "__end"
@@ -54,6 +54,9 @@ def rule_text(rule: dict, aliases: dict[str, str] | None = None) -> str:
     if "Condition" in rule:
         return str(rule["Condition"])
     if "And" in rule:
+        bounds = _bounds(rule["And"])
+        if bounds:  # a band on one value, as a gate with two bounds compiles: 0.9 < auc < 0.999
+            return reads(aliases.get(bounds[0], bounds[0]), bounds[1])
         return " and ".join(f"({rule_text(r, aliases)})" for r in rule["And"])
     if "Or" in rule:
         return " or ".join(f"({rule_text(r, aliases)})" for r in rule["Or"])
@@ -70,6 +73,15 @@ def rule_text(rule: dict, aliases: dict[str, str] | None = None) -> str:
         shown = aliases.get(value, value) if is_path else _value(value)
         return f"{variable} {operator.symbol} {shown}"
     return variable
+
+
+def _bounds(rules: list) -> tuple[str, list] | None:
+    """``(variable, [(operator, number)])`` when every rule compares one variable with a number."""
+    found = [(r.get("Variable"), key, value) for r in rules for key, value in r.items()
+             if key in NUMERIC and isinstance(value, (int, float)) and len(r) == 2]
+    if len(found) != len(rules) or len({variable for variable, _, _ in found}) != 1:
+        return None
+    return found[0][0], [(key, value) for _, key, value in found]
 
 
 class _Builder:

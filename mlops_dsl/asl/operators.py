@@ -65,3 +65,20 @@ def comparison(key: str) -> tuple[Comparison, bool] | None:
     if key in BY_PATH_VARIANT:
         return BY_PATH_VARIANT[key], True
     return None
+
+
+# How a value bounded by numeric comparisons reads: the one wording of the gate, wherever it is shown.
+MIRRORED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "=="}  # x > a  is  a < x
+LOWER, UPPER = (">", ">="), ("<", "<=")
+
+
+def reads(subject: str, bounds) -> str:
+    """``roc_auc > 0.85`` for one bound, ``0.9 < roc_auc < 0.999`` for a lower and an upper one,
+    else each comparison joined with ``and``; ``bounds`` are (numeric operator name, number) pairs."""
+    shown = [(NUMERIC[name].symbol, f"{float(value):g}") for name, value in bounds]
+    symbols = [symbol for symbol, _ in shown]
+    if len(shown) == 2 and sorted(s in LOWER for s in symbols) == [False, True] \
+            and all(s in LOWER + UPPER for s in symbols):
+        (low_symbol, low), (high_symbol, high) = sorted(shown, key=lambda b: b[0] not in LOWER)
+        return f"{low} {MIRRORED[low_symbol]} {subject} {high_symbol} {high}"
+    return " and ".join(f"{subject} {symbol} {value}" for symbol, value in shown)

@@ -20,8 +20,9 @@ def gate_aliases(compiled) -> dict[str, str]:
     from ..emit.workflow import GATE
 
     state = compiled.definition.get("States", {}).get(GATE, {})
-    return {rule["Variable"]: compiled.pipeline.gate.metric
-            for rule in state.get("Choices", ()) if "Variable" in rule}
+    return {part["Variable"]: compiled.pipeline.gate.metric
+            for rule in state.get("Choices", ()) for part in rule.get("And", [rule])
+            if "Variable" in part}
 
 
 def run(args) -> int:

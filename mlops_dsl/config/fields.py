@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..dsl import BatchTransform, Blueprint, Endpoint
 from ..dsl._fields import options, split
 from ..dsl._node import Node, hints
-from .forms import ABSENT, Choice, Chooses, Form, OneOrMany, Ranges
+from .forms import ABSENT, Bounds, Choice, Chooses, Form, Metrics, OneOrMany, Ranges
 
 ENDPOINT = "Create Model Endpoint Config"
 BATCH = "Batch Transform"
@@ -98,6 +98,13 @@ CONFIG_FIELDS: tuple[Input, ...] = (
           also=("gate.metric",)),
     Input("tuning_objective", "tuning.objective.type", "Maximize or Minimize the metric"),
     Input("tuning_strategy", "tuning.strategy", "the tuning strategy", extension=True),
+    Input("tuning_metric_regex", "tuning.metric_regex",
+          "regex that reads the objective's value from the training log, with one capture group; "
+          "null: the line `<metric>: <number>`", extension=True),
+    Input("tuning_extra_metrics", "tuning.extra_metrics",
+          "further metrics to record in the run metadata and the local summary: a list of names "
+          "(each read from the line `<name>: <number>`) or an object of name to regex",
+          form=Metrics(), extension=True),
     Input("parameter_ranges", "tuning.ranges",
           "ContinuousParameterRanges / IntegerParameterRanges, each a list of {Name, MinValue, "
           "MaxValue, ScalingType}; CategoricalParameterRanges ({Name, Values}) is an extension",
@@ -112,6 +119,10 @@ CONFIG_FIELDS: tuple[Input, ...] = (
     Input("inference_comparison_operator", "gate.operator",
           "Step Functions comparison used to gate deployment"),
     Input("inference_metric_threshold", "gate.threshold", "threshold for that comparison"),
+    Input("inference_metric_also", "gate.also",
+          "further comparisons the metric must also pass, each {\"operator\", \"threshold\"}: "
+          "with one, the gate is a band such as 0.9 < roc_auc < 0.999 (a Choice And rule)",
+          form=Bounds(), extension=True),
     Input("endpoint_or_batch_transform", "deployment", f"{BATCH} or {ENDPOINT}",
           form=Choice(**{ENDPOINT: Endpoint, BATCH: BatchTransform})),
     Input("endpoint_name", "deployment[Endpoint].name", "endpoint created, or updated if it exists"),

@@ -3,14 +3,16 @@
 Most inputs are the DSL value as JSON (``to_json``) and need no form. The others are the reference
 module's own shapes: a wheel path that may be one string or a list, a string that chooses the kind
 of deployment, an image URI whose presence chooses a built-in image, and the SageMaker-shaped
-``parameter_ranges`` whose numbers may be written as strings.
+``parameter_ranges`` whose numbers may be written as strings; and two of ours: the gate's further
+bounds (a list of ``{operator, threshold}``) and the extra metrics (a list of names, or an object
+of name to regex).
 """
 from __future__ import annotations
 
 import json
 import typing
 
-from ..dsl import Categorical, Continuous, Integer
+from ..dsl import Bound, Categorical, Continuous, Integer
 from ..dsl._fields import split
 from ..dsl._node import hints
 from .dsl_schema import annotation_schema, terraform_scalar, to_json
@@ -161,3 +163,46 @@ def _number(value, annotation):
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+class Bounds(Form):
+    """The gate's further bounds (``inference_metric_also``): ``[{"operator": "NumericLessThan",
+    "threshold": 0.999}]``, each item a ``Bound``, its keys the DSL's field names."""
+
+    fields = ("operator", "threshold")
+
+    def load(self, value, pointer, build):
+        declared = hints(Bound)
+        bounds = []
+        for index, item in enumerate(value):
+            pointers = {field: f"{pointer}/{index}/{field}" for field in self.fields}
+            fields = {field: _number(item[field], split(declared[field])[0])
+                      for field in self.fields if field in item}
+            bounds.append(build(Bound, fields, pointers))
+        return tuple(bounds)
+
+    def dump(self, value):
+        return [{field: to_json(getattr(bound, field)) for field in self.fields} for bound in value]
+
+    def schema(self, annotation, path, deferred):
+        declared = hints(Bound)
+        at = (*path, "items", "properties")
+        properties = {field: annotation_schema(declared[field], (*at, field), deferred)
+                      for field in self.fields}
+        return {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                           "properties": properties, "required": list(self.fields)}}
+
+
+class Metrics(Form):
+    """The extra metrics (``tuning_extra_metrics``): a list of names, read with the default regex,
+    or an object of name to regex. The names and regexes are checked by the DSL (MLD108, MLD133)."""
+
+    def load(self, value, pointer, build):
+        return dict(value) if isinstance(value, dict) else tuple(value)
+
+    def dump(self, value):
+        return dict(value) if isinstance(value, typing.Mapping) else list(value)
+
+    def schema(self, annotation, path, deferred):
+        return {"oneOf": [{"type": "array", "items": {"type": "string"}},
+                          {"type": "object", "additionalProperties": {"type": "string"}}]}

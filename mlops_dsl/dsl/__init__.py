@@ -3,10 +3,10 @@ from .blueprint import Blueprint
 from .components import (DEFAULT_RANGES, BatchTransform, BuiltInImage, ByoImage, Categorical,
                          Continuous, Endpoint, Environment, FeatureStore, GlueTransform, Integer,
                          LocalData, Objective, Training, Tuning, maximize, minimize)
-from .gate import Gate, metric
+from .gate import Bound, Gate, metric
 
 __all__ = [
-    "Blueprint", "BatchTransform", "BuiltInImage", "ByoImage", "Categorical", "Continuous",
+    "Blueprint", "BatchTransform", "Bound", "BuiltInImage", "ByoImage", "Categorical", "Continuous",
     "DEFAULT_RANGES", "Endpoint", "Environment", "FeatureStore", "Gate", "GlueTransform", "Integer",
     "LocalData", "Objective", "Training", "Tuning", "maximize", "metric", "minimize",
 ]

@@ -27,6 +27,9 @@ InstanceCount = Annotated[int, Bounds("MLD106", 1)]
 MetricName = Annotated[str, Pattern(  # SageMaker MetricDefinition.Name: 1-255 of [a-zA-Z0-9_:.-]
     "MLD108", r"^[a-zA-Z0-9_:.-]{1,255}$", "use letters, digits and _ : . -", "a valid metric name")]
 
+MetricRegex = Annotated[str, Length(  # SageMaker MetricDefinition.Regex: 1-500 characters
+    "MLD133", 1, 500, "SageMaker's limit of a MetricDefinition regex")]
+
 ScalingType = Annotated[Literal["Auto", "Linear", "Logarithmic", "ReverseLogarithmic"],
                         Allowed("MLD104")]  # SageMaker ParameterRange ScalingType
 
@@ -139,7 +142,13 @@ DEFAULT_RANGES: tuple = _default_ranges()
 
 @node
 class Tuning(Node):
-    """The hyperparameter tuning job: objective, ranges, static values and limits."""
+    """The hyperparameter tuning job: objective, ranges, static values and limits.
+
+    Each training job's metrics are read from its log by MetricDefinitions, the objective's first:
+    by default the line ``<name>: <number>`` (see docs/contract.md); ``metric_regex`` replaces the
+    objective's regex, and ``extra_metrics`` names further metrics to record (in the run metadata
+    and the local summary): names with the default regex, or a mapping of name to regex.
+    """
 
     objective: Objective = field(default_factory=Objective)
     ranges: tuple[Range, ...] = DEFAULT_RANGES
@@ -148,6 +157,8 @@ class Tuning(Node):
     max_parallel_jobs: Annotated[int, Bounds("MLD106", 1, 100)] = 1  # ResourceLimits.MaxParallelTrainingJobs
     strategy: Annotated[Literal["Bayesian", "Random", "Hyperband", "Grid"],
                         Allowed("MLD109")] = "Bayesian"  # HyperParameterTuningJobConfig.Strategy
+    metric_regex: MetricRegex | None = None  # None: the default regex of the objective's metric
+    extra_metrics: tuple[MetricName, ...] | Mapping[str, str] = ()
 
 
 @node

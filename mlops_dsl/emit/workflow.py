@@ -21,8 +21,6 @@ from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed, W
 from .tasks import Integration, awslambda, glue, s3, sagemaker
 from .tasks.base import retry
 
-METRIC_REGEX = "{metric}: ([0-9\\.]+)"  # seed: the metric line the container prints
-
 # State names: what users see in the console and in `run --follow`.
 FIND_DATA = "Find training data"
 UPLOADED_DATA = "Train on the uploaded object"
@@ -128,13 +126,13 @@ def tuning_parameters(build: _Builder) -> dict:
     """Parameters of the CreateHyperParameterTuningJob task (the heart of the workflow)."""
     pipeline = build.pipeline
     tuning, training = pipeline.tuning, pipeline.training
-    metric = tuning.objective_metric
     definition = {
         "AlgorithmSpecification": {
             "TrainingImage": build.image(),
             "TrainingInputMode": "File",
-            "MetricDefinitions": tuning.traced("objective_metric", [
-                {"Name": metric, "Regex": METRIC_REGEX.format(metric=metric)}]),
+            # the objective's first; the regexes are model.metrics' (the container contract)
+            "MetricDefinitions": tuning.traced("metric_definitions", [
+                {"Name": name, "Regex": regex} for name, regex in tuning.metric_definitions]),
         },
         "RoleArn": n.sub(n.SAGEMAKER_ROLE, "Arn"),
         "InputDataConfig": [{
@@ -172,13 +170,17 @@ def tuning_parameters(build: _Builder) -> dict:
 
 
 def _gate(pipeline: Pipeline, on_pass) -> Choice:
+    """Deploy when the best job's objective value passes every bound: one numeric rule per bound,
+    joined by ``And`` when there are several (Step Functions "Choice state": Choice Rules)."""
     gate = pipeline.gate
+    tests = " and ".join(f"{op} {threshold:g}" for op, threshold in gate.bounds)
     fail = Fail(BELOW_THRESHOLD, error="MetricBelowThreshold",
                 cause=f"The best training job did not pass the deployment gate {gate.describe()} "
-                      f"({gate.operator} {gate.threshold:g}); its metrics are in the metadata store.")
+                      f"({tests}); its metrics are in the metadata store.")
     choice = Choice(GATE, comment=f"Deploy only when {gate.describe()}")
-    rule = getattr(ChoiceRule, gate.operator)
-    choice.add_choice(rule(variable=GATE_VARIABLE, value=float(gate.threshold)), next_step=on_pass)
+    rules = [getattr(ChoiceRule, op)(variable=GATE_VARIABLE, value=threshold)
+             for op, threshold in gate.bounds]
+    choice.add_choice(rules[0] if len(rules) == 1 else ChoiceRule.And(rules), next_step=on_pass)
     choice.default_choice(fail)
     return choice
 

@@ -40,27 +40,43 @@ class Reporter:
             self.timings[name] = seconds
 
 
+def _numeric_tests(rule: dict) -> list[tuple[str, str, float]] | None:
+    """``[(variable, operator, value)]`` of a rule made of numeric comparisons with literals (one,
+    or an ``And`` of them, as the gate compiles), else None."""
+    parts = rule["And"] if "And" in rule else [rule]
+    tests = []
+    for part in parts:
+        operator = next((key for key in part if key in NUMERIC), None)
+        if operator is None or "Variable" not in part:
+            return None
+        tests.append((part["Variable"], operator, part[operator]))
+    return tests if len({variable for variable, _, _ in tests}) == 1 else None
+
+
 def describe_choice(state: dict, state_input: str, next_state: str) -> str:
-    """``roc_auc 0.8312 > 0.8: yes -> Create model`` for a Choice state with one numeric rule."""
+    """``roc_auc 0.8312 > 0.8? passed -> Create model`` for a Choice state with one rule of numeric
+    comparisons on one value (``roc_auc 0.9995 > 0.9 and < 0.999? failed (not < 0.999) -> ...``
+    for a gate with two bounds); other Choice states show where they went."""
     rules = state.get("Choices", [])
-    if len(rules) != 1 or "Variable" not in rules[0]:
-        return f"-> {next_state}"
-    rule = rules[0]
-    operator = next((key for key in rule if key in NUMERIC), None)
-    if operator is None:
+    tests = _numeric_tests(rules[0]) if len(rules) == 1 else None
+    if not tests:
         return f"-> {next_state}"
     try:
         document = json.loads(state_input)
     except ValueError:
         document = {}
-    value = value_at(document, rule["Variable"])
-    name = rule["Variable"]
+    variable = tests[0][0]
+    value = value_at(document, variable)
+    name = variable
     if name.endswith(".Value"):  # a SageMaker metric: {MetricName, Value}
         name = value_at(document, name[:-len(".Value")] + ".MetricName") or name
-    verdict = "passed" if next_state == rule.get("Next") else "failed"
+    verdict = "passed" if next_state == rules[0].get("Next") else "failed"
     shown = f"{value:g}" if isinstance(value, (int, float)) else repr(value)
-    return (f"{name} {shown} {NUMERIC[operator].symbol} {rule[operator]:g}? {verdict} "
-            f"-> {next_state}")
+    bounds = [f"{NUMERIC[operator].symbol} {threshold:g}" for _, operator, threshold in tests]
+    missed = [bound for bound, (_, operator, threshold) in zip(bounds, tests)
+              if isinstance(value, (int, float)) and not NUMERIC[operator].compare(value, threshold)]
+    why = f" (not {' and not '.join(missed)})" if verdict == "failed" and missed and len(tests) > 1 else ""
+    return f"{name} {shown} {' and '.join(bounds)}? {verdict}{why} -> {next_state}"
 
 
 class StatePrinter:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..asl.operators import NUMERIC
 from .stores import split_uri
 
 
@@ -69,13 +68,21 @@ def outputs(result) -> list[tuple[str, Path, str]]:
 
 
 def gate_verdict(result, best) -> str:
+    """``gate 0.9 < roc_auc < 0.999: best roc_auc 0.9995 does not pass (not < 0.999)``: every
+    bound of the gate, evaluated on the best job's value."""
     gate = result.pipeline.gate
     if best is None or gate.metric not in best.metrics:
         return f"gate {gate.describe()}: no metric to compare"
     value = best.metrics[gate.metric]
-    passed = NUMERIC[gate.operator].compare(value, float(gate.threshold))
+    missed = gate.failed(value)
+    why = f" (not {' and not '.join(missed)})" if missed and len(gate.bounds) > 1 else ""
     return (f"gate {gate.describe()}: best {gate.metric} {value:g} "
-            f"{'passes' if passed else 'does not pass'}")
+            f"{'does not pass' if missed else 'passes'}{why}")
+
+
+def missing_metrics(result, best) -> list[str]:
+    """The extra metrics the best job's log did not show (their line is missing or unreadable)."""
+    return [name for name in result.pipeline.tuning.extra_metrics if name not in best.metrics]
 
 
 def cloud_note(pipeline) -> str:
@@ -103,6 +110,10 @@ def render(result) -> str:
         metrics = ", ".join(f"{k} {v:g}" for k, v in best.metrics.items())
         tuned = " ".join(f"{k}={v}" for k, v in best.tuned.items())
         lines.append(f"Best training job: {best.name} ({metrics})")
+        missing = missing_metrics(result, best)
+        if missing:
+            lines.append(f"  not in its log: {', '.join(missing)} (a line '<name>: <number>' "
+                         "or the metric's regex; docs/contract.md)")
         lines.append(f"  hyperparameters: {tuned}")
         lines.append(f"  {gate_verdict(result, best)}")
     found = outputs(result)
@@ -128,6 +139,7 @@ def record(result) -> dict:
         "failed_state": result.failed_state, "seconds": round(result.seconds, 3),
         "best_training_job": best.name if best else None,
         "best_metrics": best.metrics if best else None,
+        "metrics_not_found": missing_metrics(result, best) if best else None,
         "gate": result.pipeline.gate.describe(), "gate_decision": result.gate_line,
         "outputs": [{"what": w, "path": str(p), "detail": d} for w, p, d in outputs(result)],
         "endpoints": {n: s.url for n, s in (result.sagemaker.endpoints.items()

@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 
 from ..dsl import Blueprint, BuiltInImage, ByoImage, Categorical, Continuous, Endpoint
-from ..dsl.gate import OPERATORS
 from ..errors import BlueprintError, Problem
 from .layout import ASSETS_PREFIX, SCORE_PREFIX, TRAIN_PREFIX
+from .metrics import metric_definitions
 from .names import Names
 from .origin import origin_of, origins_of
 from .pipeline import Pipeline
@@ -91,6 +91,15 @@ def _files(bp: Blueprint):
     return script, wheels, image_source, data
 
 
+def _definitions_origin(tuning):
+    """What MetricDefinitions came from: the extra metrics or the regex when given, else the
+    objective's metric (whose default regex it is)."""
+    for field in ("extra_metrics", "metric_regex"):
+        if getattr(tuning, field):
+            return origin_of(tuning, field)
+    return origin_of(tuning.objective, "metric")
+
+
 def resolve(bp: Blueprint, name: str) -> Pipeline:
     """Resolve a blueprint already checked by validate.blueprint; raises BlueprintError on bad paths."""
     script, wheels, image_source, data = _files(bp)
@@ -140,18 +149,21 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
                           max_jobs=tuning.max_jobs, max_parallel_jobs=tuning.max_parallel_jobs,
                           ranges=tuple(_range(item) for item in tuning.ranges),
                           static_hyperparameters=tuple(tuning.static_hyperparameters.items()),
+                          metric_definitions=metric_definitions(tuning.objective.metric,
+                                                                tuning.metric_regex,
+                                                                tuning.extra_metrics),
                           origins={**origins_of(tuning, "strategy", "max_jobs", "max_parallel_jobs",
                                                 "ranges", "static_hyperparameters"),
                                    "objective_metric": origin_of(tuning.objective, "metric"),
-                                   "objective_type": origin_of(tuning.objective, "type")}),
+                                   "objective_type": origin_of(tuning.objective, "type"),
+                                   "metric_definitions": _definitions_origin(tuning)}),
         training=TrainingSpec(instance_type=training.instance_type,
                               instance_count=training.instance_count, volume_gb=training.volume_gb,
                               origins=origins_of(training, "instance_type", "instance_count",
                                                  "volume_gb")),
-        gate=GateSpec(metric=gate.metric, operator=gate.operator,
-                      symbol=OPERATORS.get(gate.operator, gate.operator),
-                      threshold=float(gate.threshold),
-                      origins=origins_of(gate, "metric", "operator", "threshold")),
+        gate=GateSpec(metric=gate.metric,
+                      bounds=tuple((op, float(threshold)) for op, threshold in gate.bounds),
+                      origins=origins_of(gate, "metric", "operator", "threshold", "also")),
         deployment=target,
         data=DataSpec(train=data["train"], score=data["score"],
                       train_key=TRAIN_PREFIX + (data["train"].name if data["train"] else "train.csv"),

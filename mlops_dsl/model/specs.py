@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..asl.operators import NUMERIC, reads
 from .origin import Origin, Spec, origins_field
 
 
@@ -86,7 +87,13 @@ class TuningSpec(Spec):
     max_parallel_jobs: int
     ranges: tuple[RangeSpec, ...]
     static_hyperparameters: tuple[tuple[str, str], ...]
+    metric_definitions: tuple[tuple[str, str], ...]  # (name, regex), the objective's first
     origins: dict[str, Origin] = origins_field()
+
+    @property
+    def extra_metrics(self) -> tuple[str, ...]:
+        """The metrics recorded besides the objective."""
+        return tuple(name for name, _ in self.metric_definitions[1:])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,17 +108,21 @@ class TrainingSpec(Spec):
 
 @dataclass(frozen=True, kw_only=True)
 class GateSpec(Spec):
-    """Deploy only when the best job's ``metric`` passes ``operator threshold``."""
+    """Deploy only when the best job's ``metric`` passes every bound (one Choice rule each, joined
+    by ``And`` when there are several)."""
 
     metric: str
-    operator: str  # the Choice operator, e.g. NumericGreaterThan
-    symbol: str  # how the operator reads, e.g. >
-    threshold: float
+    bounds: tuple[tuple[str, float], ...]  # (Choice operator, threshold): NumericGreaterThan, 0.85
     origins: dict[str, Origin] = origins_field()
 
     def describe(self) -> str:
-        """``roc_auc > 0.85``: how the gate reads in messages."""
-        return f"{self.metric} {self.symbol} {self.threshold:g}"
+        """``roc_auc > 0.85``, ``0.9 < roc_auc < 0.999``: how the gate reads in messages."""
+        return reads(self.metric, self.bounds)
+
+    def failed(self, value: float) -> tuple[str, ...]:
+        """The bounds ``value`` does not pass, as they read (``< 0.999``); empty when it passes."""
+        return tuple(f"{NUMERIC[op].symbol} {threshold:g}" for op, threshold in self.bounds
+                     if not NUMERIC[op].compare(value, threshold))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from ..asl.operators import LOWER, MIRRORED, NUMERIC, UPPER
 from ..dsl import Blueprint, Categorical, Integer
-from ..dsl._node import Node
+from ..dsl._fields import shorten
+from ..dsl._node import Node, declared_problem
+from ..dsl.components import Objective
 from ..errors import Problem
+from ..model.metrics import MAX_DEFINITIONS, MAX_REGEX, default_regex
 
 MAX_TAGS = 50  # S3 buckets accept at most 50 tags
 HYPERPARAMETER_VALUE_MAX = 2500  # SageMaker StaticHyperParameters value length
@@ -49,8 +53,29 @@ def check_blueprint(bp: Blueprint) -> list[Problem]:
             "set the VPC that holds them")
     _check_tags(bp, add)
     _check_tuning(bp, add, broken)
+    _check_metrics(bp.tuning, add, broken)
     _check_gate(bp, add)
     return problems
+
+
+def blueprint_notes(bp: Blueprint) -> list[str]:
+    """Warnings: what compiles and runs but is probably not what was meant (MLD135). They never
+    fail a compile; ``compile`` and ``validate`` print them as ``note:`` lines."""
+    notes = []
+    symbols = [NUMERIC[op].symbol for op, _ in bp.gate.bounds if op in NUMERIC]
+    objective = bp.tuning.objective
+    wrong = UPPER if objective.type == "Maximize" else LOWER
+    if symbols and all(symbol in wrong for symbol in symbols):
+        gate = bp.effective_gate
+        better = "higher" if objective.type == "Maximize" else "lower"
+        hint = (f"; did you mean {gate.metric} {MIRRORED[symbols[0]]} {gate.threshold:g}?"
+                if len(symbols) == 1 else "")
+        notes.append(str(Problem(
+            "MLD135", bp.gate.field_name("operator"),
+            f"warning: tuning {objective.type.lower()}s {gate.metric!r} but the gate deploys only "
+            f"when {gate.describe()}: the {better} the best model's value, the less it "
+            f"passes{hint}", bp.gate.where_of("operator"))))
+    return notes
 
 
 # AWS tag grammar [\p{L}\p{Z}\p{N}_.:/=+\-@]: Python's \w and \s stand in for letters, numbers
@@ -120,3 +145,67 @@ def _check_gate(bp, add) -> None:
         add("MLD110", bp.gate, "metric", f"the gate tests {bp.gate_metric!r} but tuning optimises "
             f"{objective!r}; the gate compares the best job's objective metric, so use "
             f"metric({objective!r})")
+    bounds = [(op, value) for op, value in bp.gate.bounds if op in NUMERIC]
+    if len(bounds) == len(bp.gate.bounds) > 1 and not _satisfiable(bounds):
+        add("MLD132", bp.gate, "also", f"no value passes {bp.effective_gate.describe()}, so the "
+            f"gate never deploys; check the directions and the thresholds")
+
+
+def _satisfiable(bounds) -> bool:
+    """Whether some number passes every ``(operator, threshold)``. The values passing all of them
+    form an interval whose ends are thresholds: if it is not empty it holds a threshold, a point
+    between two neighbouring ones, or a point beyond the outermost."""
+    points = sorted({value for _, value in bounds})
+    candidates = [points[0] - 1, points[-1] + 1, *points,
+                  *((low + high) / 2 for low, high in zip(points, points[1:]))]
+    return any(all(NUMERIC[op].compare(x, value) for op, value in bounds) for x in candidates)
+
+
+def _check_metrics(tuning, add, broken) -> None:
+    """The MetricDefinitions the tuning job gets: valid names and regexes, SageMaker's limits."""
+    extra = tuning.extra_metrics
+    objective = tuning.objective.metric
+    names = list(extra.keys() if hasattr(extra, "keys") else extra)
+    if hasattr(extra, "keys"):  # a tuple's names are checked by their declaration (MetricName)
+        for name in names:
+            found = declared_problem(Objective, "metric", name)
+            if found:
+                add("MLD108", tuning, "extra_metrics", found)
+        for name, regex in extra.items():
+            _check_regex(tuning, "extra_metrics", f"the regex of {name!r}", regex, add)
+    if tuning.metric_regex is not None and not broken(tuning, "metric_regex"):
+        _check_regex(tuning, "metric_regex", "the objective's regex", tuning.metric_regex, add)
+    seen = set()
+    for name in names:
+        if name == objective:
+            add("MLD134", tuning, "extra_metrics", f"{name!r} is the objective metric, which is "
+                "always recorded; list only the other metrics (set metric_regex for its regex)")
+        elif name in seen:
+            add("MLD134", tuning, "extra_metrics", f"{name!r} is listed twice")
+        seen.add(name)
+    if 1 + len(names) > MAX_DEFINITIONS:
+        add("MLD134", tuning, "extra_metrics", f"{len(names)} extra metrics and the objective "
+            f"make {1 + len(names)} metric definitions; SageMaker accepts at most {MAX_DEFINITIONS}")
+    defaults = [] if tuning.metric_regex is not None else [("metric_regex", objective)]
+    defaults += [] if hasattr(extra, "keys") else [("extra_metrics", name) for name in extra]
+    for field, name in defaults:
+        regex = default_regex(name)
+        if len(regex) > MAX_REGEX:
+            add("MLD133", tuning, field, f"the default regex of {shorten(name)} has {len(regex)} "
+                f"characters, above SageMaker's {MAX_REGEX}; give it a shorter regex of its own")
+
+
+def _check_regex(node, field, what, regex, add) -> None:
+    """A regex SageMaker can take and read one value with: Python compiles it (MLD133 names its
+    error), it has exactly one capture group (the value), and 1 to 500 characters."""
+    try:
+        groups = re.compile(regex).groups
+    except re.error as exc:
+        add("MLD133", node, field, f"{what} {shorten(regex)} is not a regular expression: {exc}")
+        return
+    if not 1 <= len(regex) <= MAX_REGEX:
+        add("MLD133", node, field, f"{what} {shorten(regex)} has {len(regex)} characters; use 1 "
+            f"to {MAX_REGEX} (SageMaker's limit)")
+    if groups != 1:
+        add("MLD133", node, field, f"{what} {shorten(regex)} has {groups} capture groups; give "
+            "exactly one, around the value (write other groups as (?:...))")
