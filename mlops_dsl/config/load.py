@@ -72,8 +72,9 @@ def parse_config(data: bytes, file: str):
         refuse(Problem("MLD013", "(config)", f"not valid JSON: {exc.msg} (column {exc.colno})",
                        Location(file, line=exc.lineno)))
     except RecursionError:
-        refuse(Problem("MLD015", "(config)", f"objects and lists are nested too deep; a config "
-                       f"needs at most 4 levels (allowed: {MAX_DEPTH})", Location(file)))
+        refuse(Problem("MLD015", "(config)", f"objects and lists are nested more than "
+                       f"{MAX_DEPTH} levels deep; a config needs at most 4",
+                       Location(file, line=_too_deep_line(text))))
     except ValueError as exc:  # an integer of more digits than Python converts (4,300)
         long_number = re.search(r"[0-9]{1000,}", text)
         line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
@@ -86,16 +87,37 @@ def parse_config(data: bytes, file: str):
     return config
 
 
+def _too_deep_line(text: str) -> int | None:
+    """The line of the first ``[`` or ``{`` nested deeper than ``MAX_DEPTH`` (outside strings)."""
+    depth, line, quoted, escaped = 0, 1, False, False
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif quoted:
+            escaped, quoted = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
 def _decode(data: bytes, file: str) -> str:
     for bom, encoding in BOMS:
         if data.startswith(bom):
             raise BlueprintError([Problem(
                 "MLD014", "(config)", f"the file is {encoding} (it starts with a byte order mark); "
-                "a JSON config must be UTF-8: save it as UTF-8", Location(file))], unchecked=UNREAD)
+                "a JSON config must be UTF-8: save it as UTF-8", Location(file, line=1))],
+                unchecked=UNREAD)
     if data[:4].count(0):
         raise BlueprintError([Problem(
             "MLD014", "(config)", "the file has NUL bytes at its start, as UTF-16 or UTF-32 text "
-            "has; a JSON config must be UTF-8: save it as UTF-8", Location(file))], unchecked=UNREAD)
+            "has; a JSON config must be UTF-8: save it as UTF-8", Location(file, line=1))],
+            unchecked=UNREAD)
     try:
         return data.decode("utf-8-sig")  # a UTF-8 byte order mark (Windows editors) is skipped
     except UnicodeDecodeError as exc:
