@@ -83,9 +83,9 @@ class Location:
         return self.file
 
 
-def _readable(pointer: str, limit: int = 60) -> str:
+def _readable(pointer: str, limit: int = VALUE_LIMIT + 4) -> str:
     """A pointer as a message prints it: a key longer than ``limit`` cut (a 5,000-character
-    unknown key is still recognisable from its start)."""
+    unknown key is still recognisable from its start; an 81-character state name is kept whole)."""
     if len(pointer) <= limit:
         return pointer
     return "/".join(part if len(part) <= limit else part[:limit - 3] + "..."
