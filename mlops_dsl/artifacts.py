@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,7 +21,6 @@ from .files import folder_problem
 
 MARKER = ".mlops_dsl-output"
 STAGING = ".mlops_dsl-"  # in the name of every staging folder, before the writer's pid
-STAGED = re.compile(r"^\..*\.mlops_dsl-(?:old-)?(?P<pid>[0-9]+)-[A-Za-z0-9_]+$")
 NAME_KEPT = 64  # characters of the target's name in a staging folder's name (255 bytes at most)
 
 
@@ -72,6 +70,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _staging_pid(name: str) -> int | None:
+    """The pid in a staging folder's name ``.<name>.mlops_dsl-[old-]<pid>-<random>``, else None."""
+    if not name.startswith(".") or STAGING not in name:
+        return None
+    tail = name.rpartition(STAGING)[2]
+    tail = tail[len("old-"):] if tail.startswith("old-") else tail
+    pid, _, rest = tail.partition("-")
+    return int(pid) if pid.isdigit() and rest.replace("_", "").isalnum() else None
+
+
 def remove_stale_staging(parent: Path) -> list[Path]:
     """Remove the staging folders in ``parent`` whose compile is no longer running."""
     removed = []
@@ -80,8 +88,8 @@ def remove_stale_staging(parent: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        match = STAGED.match(entry.name)
-        if match and entry.is_dir(follow_symlinks=False) and not _alive(int(match["pid"])):
+        pid = _staging_pid(entry.name)
+        if pid is not None and entry.is_dir(follow_symlinks=False) and not _alive(pid):
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(Path(entry.path))
     return removed

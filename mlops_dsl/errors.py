@@ -21,12 +21,12 @@ VALUE_LIMIT = 80  # how much of a bad value a message echoes
 NOT_EMITTED = "the compiled workflow and template (they are checked once these are fixed)"
 
 # C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder a line
-CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROLS = "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def escape(text: str) -> str:
     """``text`` with every control character written as an escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
-    return CONTROLS.sub(_escaped, text)
+    return re.sub(CONTROLS, _escaped, text)  # compiled on first use (re caches it)
 
 
 def _escaped(match: re.Match) -> str:

@@ -18,7 +18,6 @@ import os
 import runpy
 import signal
 import sys
-import threading
 import traceback
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -60,9 +59,10 @@ def _guarded():
         guard.interrupted = True
         raise KeyboardInterrupt
 
-    previous = None
-    if threading.current_thread() is threading.main_thread():
+    try:
         previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: signals are not ours to handle there
+        previous = None
     os._exit = refuse
     if system is not None:
         system._exit = refuse

@@ -12,8 +12,7 @@ with the file's name, as ``resolve`` words it.
 """
 from __future__ import annotations
 
-import io
-import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import clip
@@ -25,6 +24,12 @@ NO_DOCKERFILE = "MLD203"
 
 
 def script_problem(path: Path, data: bytes) -> tuple[str, str] | None:
+    return _script_problem(str(path), data)
+
+
+@lru_cache(maxsize=32)
+def _script_problem(path: str, data: bytes) -> tuple[str, str] | None:
+    """Cached by content: ``compile --all`` of blueprints sharing a script parses it once."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -32,7 +37,7 @@ def script_problem(path: Path, data: bytes) -> tuple[str, str] | None:
         return NOT_PYTHON, (f"is not UTF-8: byte 0x{data[exc.start]:02x} on line {line} (save it "
                             "as UTF-8; Glue reads Python source as UTF-8)")
     try:
-        compile(text, str(path), "exec", dont_inherit=True)
+        compile(text, path, "exec", dont_inherit=True)
     except SyntaxError as exc:
         return NOT_PYTHON, f"is not valid Python: line {exc.lineno}: {clip(str(exc.msg), 80)}"
     except ValueError as exc:  # NUL bytes: "source code string cannot contain null bytes"
@@ -45,6 +50,9 @@ def wheel_problem(path: Path, data: bytes) -> tuple[str, str] | None:
     if len(parts) not in (5, 6) or not all(parts):
         return NOT_A_WHEEL, ("is not named as a wheel is (name-version-python-abi-platform.whl, "
                              "e.g. helpers-0.1-py3-none-any.whl); pip refuses it")
+    import io
+    import zipfile  # only when there are wheels: it costs a millisecond to import
+
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     except (zipfile.BadZipFile, ValueError, EOFError):

@@ -27,14 +27,15 @@ from ..model.names import Names
 # localhost), path components of lower-case letters and digits joined by . _ __ or hyphens, then an
 # optional tag (128 characters at most) or digest.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-IMAGE_URI = re.compile(
+IMAGE_URI = (
     r"^(?P<registry>(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*"
     r"[a-zA-Z0-9])?)*(?::[0-9]+)?)/(?P<repository>" + _COMPONENT + r"(?:/" + _COMPONENT + r")*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(?P<digest>[a-z0-9]+(?:[.+_-][a-z0-9]+)*:"
-    r"[a-fA-F0-9]{32,}))?$")
+    r"[a-fA-F0-9]{32,}))?$")  # compiled when first used (re caches it), not at import
 IMAGE_URI_MAX = 255  # botocore AlgorithmSpecification.TrainingImage / ContainerDefinition.Image
-# botocore ecr RepositoryName: 2 to 256 characters of this pattern
-ECR_REPOSITORY = re.compile(r"^" + _COMPONENT + r"(?:/" + _COMPONENT + r")*$")
+# botocore ecr RepositoryName: 2 to 256 characters of [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* parts
+# joined by /. name_prefix (MLD102) and ByoImage.name (MLD117) each follow it, and Names.join
+# puts one hyphen between them, so their join does too: only its length is left to check.
 ECR_REPOSITORY_LENGTH = (2, 256)
 
 
@@ -52,7 +53,7 @@ def check_image(bp: Blueprint) -> list[Problem]:
     if len(uri) > IMAGE_URI_MAX:
         return problem(f"{shorten(uri)} has {len(uri)} characters; SageMaker takes an image URI "
                        f"of at most {IMAGE_URI_MAX}")
-    registry = IMAGE_URI.match(uri)
+    registry = re.match(IMAGE_URI, uri)
     if registry is None or not ("." in registry["registry"] or ":" in registry["registry"]
                                 or registry["registry"] == "localhost"):
         return problem(f"{shorten(uri)} is not an image URI; use <registry>/<repository>[:<tag>|"
@@ -70,13 +71,13 @@ def check_image(bp: Blueprint) -> list[Problem]:
 
 
 def _check_repository(bp: Blueprint, image: ByoImage) -> list[Problem]:
-    """The repository ``<name_prefix>-<name>`` as a whole: ECR's length and grammar."""
+    """The repository ``<name_prefix>-<name>`` as a whole: ECR's length."""
     if image.field_problems or any(p.field == "name_prefix" for p in bp.field_problems):
         return []  # already reported: the parts are wrong
     repository = Names(prefix=bp.name_prefix, job_prefix=bp.job_name,
                        transform_job=bp.transform.job_name, image_name=image.name).ecr_repository
     low, high = ECR_REPOSITORY_LENGTH
-    if low <= len(repository) <= high and ECR_REPOSITORY.match(repository):
+    if low <= len(repository) <= high:
         return []
     return [Problem("MLD117", image.field_name("name"),
                     f"the image's ECR repository {shorten(repository)} (name_prefix, a hyphen, the "
