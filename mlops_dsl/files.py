@@ -18,7 +18,10 @@ from .errors import shorten
 NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 
 
-def _long_name(path: Path) -> str | None:
+def _unnameable(path: Path) -> str | None:
+    """What no file system can hold: a NUL character, or a name over ``NAME_MAX`` bytes."""
+    if "\x00" in str(path):
+        return "contains a NUL character"
     for part in path.parts:
         size = len(os.fsencode(part))
         if size > NAME_MAX:
@@ -57,11 +60,9 @@ def path_problem(path, want: str = "file") -> str | None:
 
     The answer completes a sentence that starts with the path: ``"'x.py' " + "does not exist"``."""
     path = Path(path)
-    if "\x00" in str(path):
-        return "contains a NUL character"
-    long_name = _long_name(path)
-    if long_name:
-        return long_name
+    unnameable = _unnameable(path)
+    if unnameable:
+        return unnameable
     try:
         found = path.stat()
     except OSError as error:
@@ -77,11 +78,9 @@ def path_problem(path, want: str = "file") -> str | None:
 def folder_problem(path) -> str | None:
     """Why the folder ``path`` cannot be made (it need not exist yet), or None when it can."""
     path = Path(path)
-    if "\x00" in str(path):
-        return "contains a NUL character"
-    long_name = _long_name(path)
-    if long_name:
-        return long_name
+    unnameable = _unnameable(path)
+    if unnameable:
+        return unnameable
     ancestor, found = _first_existing(path.absolute())
     if found is None:
         return "cannot be made (no part of it exists)"

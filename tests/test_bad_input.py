@@ -122,6 +122,19 @@ def test_integers_beyond_float_range_are_refused_where_they_are(project, cli):
     refused(cli("validate", huge), f"{huge}:1: (config): not valid JSON: a number of 5000 digits")
 
 
+def test_integers_too_long_to_print_are_described_by_size(project, cli):
+    (project / "bp.py").write_text(HEADER + "big = base.with_(name='big', training=Training("
+                                   "instance_count=10**5000), gate=metric('accuracy') > 10**5000)\n")
+    errors = refused(cli("validate", project / "bp.py", "--name", "big"))
+    assert errors == [f"error: {project / 'bp.py'}:5: Gate.threshold: an integer of about 5000 digits "
+                      "is beyond the range of a number (about 1.8e308) [MLD001]"]
+    (project / "bp.py").write_text(HEADER + "big = base.with_(name='big', training=Training("
+                                   "instance_count=10**5000))\n")
+    errors = refused(cli("validate", project / "bp.py", "--name", "big"))
+    assert errors == [f"error: {project / 'bp.py'}:5: Training.instance_count: an integer of about "
+                      "5000 digits is out of range; use 1 to 2147483647 [MLD106]"]
+
+
 def test_path_components_over_255_bytes_are_refused(project, cli):
     long_name = "é" * 150 + ".py"  # 303 bytes in UTF-8, 153 characters
     path = write_config(project, config(script_path=f"scripts/{long_name}"))
@@ -345,6 +358,12 @@ def test_paths_with_control_characters_are_printed_escaped(project, cli):
     assert len(lines) == 4  # two problems, "not checked", the count: no forged line
     assert "Glue script 'a\\x1b[2J\\nb.py' does not exist (looked for " in lines[0]
     assert f"{project}/a\\x1b[2J\\nb.py) [MLD201]" in lines[0]
+
+
+def test_a_path_with_a_nul_character_is_refused_by_name(project, cli):
+    path = write_config(project, config(train_local_path="da\u0000ta.csv"))
+    refused(cli("validate", path), f"{path}#/train_local_path: train_local_path: local train data "
+            "'da\\x00ta.csv' contains a NUL character (looked for ")
 
 
 def test_a_directory_is_called_a_directory(project, cli):
