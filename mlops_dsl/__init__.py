@@ -1,8 +1,15 @@
 """mlops_dsl: compile an ML-Ops blueprint into a CloudFormation template and a Step Functions workflow.
 
-The public API. Importing it changes no global state and loads neither boto3 nor the Step Functions
+The public API. Importing it changes no global state (but for ``python -m mlops_dsl``, whose
+working folder leaves ``sys.path``: ``_as_module``) and loads neither boto3 nor the Step Functions
 SDK; the compiler loads what it needs when called.
 """
+import sys as _sys
+
+if _sys.argv[:1] == ["-m"]:  # python -m mlops_dsl, being located: see _as_module
+    from ._as_module import drop_working_folder as _drop
+
+    _drop()
 from .dsl import (DEFAULT_RANGES, BatchTransform, Blueprint, Bound, BuiltInImage, ByoImage,
                   Categorical, Continuous, Endpoint, Environment, FeatureStore, Gate, GlueTransform,
                   Integer, LocalData, Objective, Training, Tuning, maximize, metric, minimize)

@@ -12,12 +12,33 @@ import sys
 
 from . import __version__, exit_codes
 from .commands import COMMANDS
-from .errors import BlueprintError
+from .errors import BlueprintError, clip, escape, shown_path
+
+
+def _prog() -> str:
+    """How the user started us: the ``mlops-dsl`` entry point, or ``python -m mlops_dsl``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "mlops-dsl" if name.startswith("mlops-dsl") else "python -m mlops_dsl"
+
+
+def report(error: BlueprintError) -> None:
+    """Print every problem, what could not be checked because of them, and what was written."""
+    for problem in error.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if error.unchecked:
+        print(f"not checked: {error.unchecked}", file=sys.stderr)
+    count = len(error.problems)
+    found = f"{count} problem{'s' if count != 1 else ''} found"
+    if error.written:
+        print(f"{found}; written before it: {', '.join(shown_path(w) for w in error.written)}",
+              file=sys.stderr)
+    else:
+        print(f"{found}; nothing was written.", file=sys.stderr)
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict]:
     parser = argparse.ArgumentParser(
-        prog="python -m mlops_dsl",
+        prog=_prog(),
         description="Compile an ML-Ops blueprint (Python module or JSON config) into a "
                     "CloudFormation template and a Step Functions workflow.")
     parser.add_argument("--version", action="version", version=f"mlops_dsl {__version__}")
@@ -37,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return modules[args.command].run(args)
     except BlueprintError as error:
-        for problem in error.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
+        report(error)
         return exit_codes.INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -48,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the last line of defence: no raw traceback
         if os.environ.get("MLOPS_DSL_DEBUG"):
             raise
-        print(f"internal error: {type(error).__name__}: {error}\n"
+        print(f"internal error: {type(error).__name__}: {escape(clip(str(error), 500))}\n"
               "This is a bug in mlops_dsl; rerun with MLOPS_DSL_DEBUG=1 for the traceback.",
               file=sys.stderr)
         return exit_codes.FAILED

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from .artifacts import TEMPLATE_INDENT, canonical_json
 from .dsl import Blueprint
-from .errors import BlueprintError, raise_if_any
+from .errors import NOT_EMITTED, BlueprintError, raise_if_any
 from .model import Pipeline, resolve
-from .validate.blueprint import blueprint_notes, check_blueprint
+from .validate.blueprint import blueprint_warnings, check_blueprint
 from .validate.image import check_image
 from .validate.literals import check_literals
 
@@ -64,8 +64,8 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     try:
         pipeline = resolve(bp, name)
     except BlueprintError as error:
-        raise BlueprintError([*problems, *error.problems]) from None
-    raise_if_any(problems)
+        raise BlueprintError([*problems, *error.problems], unchecked=error.unchecked) from None
+    raise_if_any(problems, unchecked=NOT_EMITTED)
 
     from .emit.template import build_template
     from .emit.workflow import build_workflow
@@ -82,11 +82,11 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     template = build_template(pipeline, workflow).to_dict()
     body = canonical_json(template, indent=TEMPLATE_INDENT)
     template_problems, notes = check_template(template, body, TEMPLATE)
+    notes = [*map(str, blueprint_warnings(bp)), *notes]
     raise_if_any([*problems, *template_problems])
     files = {TEMPLATE: body, WORKFLOW: canonical_json(definition)}
     for asset in pipeline.assets:
         files[asset.key] = asset.data
-    notes = [*blueprint_notes(bp), *notes]
     return Compiled(pipeline, files, template, workflow, tuple(notes), blueprint=bp)
 
 

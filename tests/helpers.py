@@ -29,3 +29,18 @@ def data_rows(name: str) -> list[dict]:
 
     with open(SAMPLE_DATA / f"{name}.csv", encoding="utf-8-sig", newline="") as stream:
         return list(csv.DictReader(stream))
+
+
+def write_wheel(path):
+    """A minimal real wheel at ``path`` (a zip holding ``<name>.dist-info/WHEEL``), as the
+    compiler requires of ``GlueTransform.wheels``; returns the path."""
+    import zipfile
+    from pathlib import Path
+
+    path = Path(path)
+    name, version = path.name.split("-")[:2]
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr(f"{name}/__init__.py", "")
+        wheel.writestr(f"{name}-{version}.dist-info/WHEEL",
+                       "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    return path

@@ -59,7 +59,8 @@ def test_empty_paths_are_type_errors():
 
 def test_long_bad_values_are_shortened(base):
     (found,) = problems(base.with_(environment=Environment(region="x" * 200)))
-    assert found == f"Environment.region: '{'x' * 55}...' is not valid; use an AWS region such as 'us-east-1' [MLD112]"
+    # at most about 80 characters of the value: the quote, 75 of 200, "...", the quote
+    assert found == f"Environment.region: '{'x' * 75}...' is not valid; use an AWS region such as 'us-east-1' [MLD112]"
 
 
 def test_type_errors_of_one_value_are_reported_together():
@@ -71,9 +72,13 @@ def test_type_errors_of_one_value_are_reported_together():
 
 def test_with_unknown_field(base):
     with pytest.raises(BlueprintError) as caught:
-        base.with_(job_nmae="x")
-    message = str(caught.value.problems[0])
-    assert "[MLD002]" in message and "job_nmae" in message and "fields are: name_prefix, job_name" in message
+        base.with_(job_nmae="x", colour="blue")
+    here = caught.traceback[0].lineno + 1  # the with_ line of this test
+    assert [str(p) for p in caught.value.problems] == [
+        f"{__file__}:{here}: Blueprint: unknown field 'job_nmae'; did you mean 'job_name'? [MLD002]",
+        f"{__file__}:{here}: Blueprint: unknown field 'colour'; the fields are: name_prefix, "
+        "job_name, environment, tags, name, credentials_file, kms_key, transform, image, tuning, "
+        "training, gate, deployment, feature_store, data [MLD002]"]
 
 
 def test_job_name_too_long(base):
@@ -143,9 +148,9 @@ def test_counts_must_be_positive(base):
     assert problems(bp) == [
         "Tuning.max_jobs: 0 is out of range; use 1 to 750 [MLD106]",
         "Tuning.max_parallel_jobs: 0 is out of range; use 1 to 100 [MLD106]",
-        "Training.instance_count: 0 must be at least 1 [MLD106]",
+        "Training.instance_count: 0 is out of range; use 1 to 2147483647 [MLD106]",
         "Training.volume_gb: 0 is out of range; use 1 to 16384 GB [MLD106]",
-        "BatchTransform.instance_count: -1 must be at least 1 [MLD106]"]
+        "BatchTransform.instance_count: -1 is out of range; use 1 to 2147483647 [MLD106]"]
 
 
 def test_counts_above_the_aws_limits(base):
@@ -271,7 +276,7 @@ def test_tags(base):
         "spaces and _ . : / = + - @ [MLD118]",
         "Blueprint.tags: tag 'q' has the value 'a\"b' (3 characters); use 1 to 256 letters, digits, "
         "spaces and _ . : / = + - @ [MLD118]",
-        "Blueprint.tags: tag 'team' has the value 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... (300 "
+        f"Blueprint.tags: tag 'team' has the value '{'x' * 35}...' (300 "
         "characters); use 1 to 256 letters, digits, spaces and _ . : / = + - @ [MLD118]"]
 
 

@@ -113,15 +113,34 @@ def test_syntax_and_runtime_errors_point_at_the_users_line(project, cli):
 
 
 def test_unknown_keyword_points_at_the_users_line(project, cli):
-    (project / "kw.py").write_text("from mlops_dsl import Training\nt = Training(instance_cnt=2)\n")
+    (project / "kw.py").write_text("from mlops_dsl import Training, Tuning, Environment\n"
+                                   "t = Training(instance_cnt=2)\n")
     code, _, err = cli("validate", project / "kw.py")
     assert code == exit_codes.INVALID
-    assert "kw.py:2: (python): TypeError:" in err and "instance_cnt" in err
+    assert err.splitlines()[0] == (f"error: {project / 'kw.py'}:2: Training: unknown field "
+                                   "'instance_cnt'; did you mean 'instance_count'? [MLD003]")
+
+
+@pytest.mark.parametrize("call, message", [
+    ("Tuning(max_job=3)", "Tuning: unknown field 'max_job'; did you mean 'max_jobs'?"),
+    ("Tuning(colour=3)", "Tuning: unknown field 'colour'; the fields are: objective, ranges, "
+                         "static_hyperparameters, max_jobs"),
+    ("Environment()", "Environment: 'region' is required"),
+    ("Training('ml.m5.large')", "Training: takes keyword arguments only, as in "
+                                "Training(instance_type=...); got 1 positional"),
+])
+def test_a_wrong_call_of_a_dsl_class_is_located_with_a_hint(project, cli, call, message):
+    (project / "kw.py").write_text(f"from mlops_dsl import *\n\nx = {call}\n")
+    code, _, err = cli("validate", project / "kw.py")
+    assert code == exit_codes.INVALID
+    assert err.startswith(f"error: {project / 'kw.py'}:3: {message}") and "[MLD003]" in err
 
 
 def test_missing_or_unsupported_blueprint_file(tmp_path, cli):
     code, _, err = cli("validate", tmp_path / "nope.py")
-    assert code == exit_codes.INVALID and "does not exist or is not a file [MLD026]" in err
+    assert code == exit_codes.INVALID and f"{tmp_path / 'nope.py'} does not exist [MLD026]" in err
+    code, _, err = cli("validate", tmp_path)
+    assert code == exit_codes.INVALID and f"{tmp_path} is a directory, not a file [MLD026]" in err
     (tmp_path / "bp.yaml").write_text("a: 1\n")
     code, _, err = cli("validate", tmp_path / "bp.yaml")
     assert code == exit_codes.INVALID

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from helpers import ROOT, sample
+from helpers import ROOT, sample, write_wheel
 from mlops_dsl import BlueprintError
 from mlops_dsl.compiler import compile_blueprint
 from mlops_dsl.config import blueprint_from_config, config_from_blueprint, config_schema, load_config
@@ -135,7 +135,8 @@ def test_invalid_json_names_the_line(folder):
     with pytest.raises(BlueprintError) as caught:
         load_config(path)
     assert str(caught.value.problems[0]).endswith(
-        "broken.json:3: (config): not valid JSON: Expecting property name enclosed in double quotes [MLD013]")
+        "broken.json:3: (config): not valid JSON: Expecting property name enclosed in double quotes "
+        "(column 3) [MLD013]")
 
 
 def test_cross_field_errors_point_at_the_json_key(folder):
@@ -154,10 +155,10 @@ def test_missing_script_names_the_input(folder):
 
 
 def test_whl_path_null_string_or_list(folder):
-    (folder / "a.whl").write_bytes(b"wheel")
+    wheel = write_wheel(folder / "a-0.1-py3-none-any.whl").name
     assert load_config(write(folder, minimal(whl_path=None))).transform.wheels == ()
-    assert load_config(write(folder, minimal(whl_path="a.whl"))).transform.wheels == ("a.whl",)
-    result = compile_blueprint(load_config(write(folder, minimal(whl_path="a.whl"))))
+    assert load_config(write(folder, minimal(whl_path=wheel))).transform.wheels == (wheel,)
+    result = compile_blueprint(load_config(write(folder, minimal(whl_path=wheel))))
     arguments = result.template["Resources"]["TransformJob"]["Properties"]["DefaultArguments"]
     assert "--extra-py-files" in arguments
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from helpers import ROOT, sample, sample_blueprints
+from helpers import ROOT, sample, sample_blueprints, write_wheel
 from mlops_dsl import BuiltInImage, GlueTransform
 from mlops_dsl.compiler import compile_blueprint, compile_file
 from mlops_dsl.errors import BlueprintError
@@ -324,8 +324,7 @@ def test_the_training_security_group_lets_its_members_talk():
 
 
 def test_spark_jobs_install_the_wheels_with_pip(tmp_path):
-    wheel = tmp_path / "helpers-0.1-py3-none-any.whl"
-    wheel.write_bytes(b"PK\x03\x04")
+    wheel = write_wheel(tmp_path / "helpers-0.1-py3-none-any.whl")
     base = sample()
     for spark, option in ((True, "--additional-python-modules"), (False, "--extra-py-files")):
         blueprint = base.with_(transform=GlueTransform(script=str(ROOT / "glue" / "transform.py"),

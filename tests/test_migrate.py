@@ -127,6 +127,7 @@ def project(tmp_path):
     (source / "containers" / "ml-ops-byo-xgboost").symlink_to(ROOT / "container")
     with zipfile.ZipFile(source / "scripts" / "python" / "pandasmodule-0.1-py3-none-any.whl", "w") as whl:
         whl.writestr("pandasmodule/__init__.py", "")
+        whl.writestr("pandasmodule-0.1.dist-info/WHEEL", "Wheel-Version: 1.0\n")
     return tmp_path
 
 

@@ -1,4 +1,8 @@
-"""``compile BLUEPRINT [-o DIR] [--name NAME]``: write the template, the workflow and the assets."""
+"""``compile BLUEPRINT [-o DIR] [--name NAME | --all]``: write the template, the workflow and the assets.
+
+With ``--all``, every blueprint is compiled and every output folder checked before any is written,
+so a problem in one blueprint (or a folder that cannot be written) leaves every output as it was.
+"""
 from __future__ import annotations
 
 from .. import exit_codes
@@ -15,13 +19,32 @@ def add_arguments(parser) -> None:
                         help="compile every blueprint of the module into DIR/<name>/ (default DIR: build/)")
 
 
+def compile_all(path) -> dict:
+    """Every blueprint of ``path`` compiled, by name; BlueprintError with every blueprint's
+    problems (``validate --all`` and ``compile --all`` share it)."""
+    from ..compiler import compile_blueprint
+    from ..errors import BlueprintError
+    from ..loader import load_all
+
+    results, problems, unchecked = {}, [], None
+    for name, blueprint in load_all(path).items():
+        try:
+            results[name] = compile_blueprint(blueprint, name=name)
+        except BlueprintError as error:  # collect every blueprint's problems before reporting
+            problems.extend(error.problems)
+            unchecked = unchecked or error.unchecked
+    if problems:
+        raise BlueprintError(problems, unchecked=unchecked)
+    return results
+
+
 def run(args) -> int:
     import sys
     from pathlib import Path
 
-    from ..compiler import compile_blueprint, compile_file
+    from ..artifacts import output_problem
+    from ..compiler import compile_file
     from ..errors import BlueprintError
-    from ..loader import load_all
 
     if not args.all:
         compiled = compile_file(args.blueprint, name=args.name)
@@ -29,16 +52,18 @@ def run(args) -> int:
         _write(target, compiled)
         return exit_codes.OK
     root = Path(args.output) if args.output else Path("build")
-    results, problems = {}, []
-    for name, blueprint in load_all(args.blueprint).items():
-        try:
-            results[name] = compile_blueprint(blueprint, name=name)
-        except BlueprintError as error:  # collect every blueprint's problems before reporting
-            problems.extend(error.problems)
+    results = compile_all(args.blueprint)
+    targets = {name: root / name for name in results}
+    problems = [p for p in map(output_problem, targets.values()) if p is not None]
     if problems:
         raise BlueprintError(problems)
+    written = []
     for name, compiled in results.items():
-        _write(root / name, compiled)
+        try:
+            _write(targets[name], compiled)
+        except BlueprintError as error:  # the file system failed midway: say what was written
+            raise BlueprintError(error.problems, written=written) from None
+        written.append(f"{targets[name]}/")
     for line in shared_names(results):
         print(f"warning: {line}", file=sys.stderr)
     return exit_codes.OK
@@ -60,12 +85,13 @@ def shared_names(results: dict) -> list[str]:
 def _write(target, compiled) -> None:
     from ..artifacts import write_folder
     from ..compiler import TEMPLATE, WORKFLOW
+    from ..errors import shown_path
 
     write_folder(target, compiled.files)
-    print(f"compiled {compiled.pipeline.name}: {target}/")
+    print(f"compiled {compiled.pipeline.name}: {shown_path(target)}/")
     print(f"  {TEMPLATE}  {compiled.resource_count} resources, {len(compiled.files[TEMPLATE]):,} bytes")
     print(f"  {WORKFLOW}  {compiled.state_count} states")
     for asset in compiled.pipeline.assets:
-        print(f"  {asset.key}")
+        print(f"  {shown_path(asset.key)}")
     for note in compiled.notes:
         print(f"note: {note}")

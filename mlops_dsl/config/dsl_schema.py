@@ -74,10 +74,14 @@ def terraform_scalar(value, annotation):
     kind = members[0]
     if kind is bool and value in BOOLEAN_TEXT:
         return value == "true"
-    if kind is int and re.match(INTEGER_TEXT, value):
-        return int(value)
-    if kind is float and re.match(NUMBER_TEXT, value):
-        return float(value)
+    try:
+        # digits are an exact int, for a number field too ("9007199254740993" is not rounded)
+        if kind in (int, float) and re.match(INTEGER_TEXT, value):
+            return int(value)
+        if kind is float and re.match(NUMBER_TEXT, value):
+            return float(value)
+    except ValueError:  # more digits than Python converts: left as text, refused as not a number
+        return value
     return value
 
 

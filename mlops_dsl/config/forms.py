@@ -158,11 +158,9 @@ class Ranges(Form):
 
 
 def _number(value, annotation):
-    """A bound written as a string (``"0.5"``, ``"3"``) as the number its DSL field declares."""
-    value = terraform_scalar(value, annotation)
-    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
+    """A bound written as a string (``"0.5"``, ``"3"``) as the number its DSL field declares; a
+    whole number stays an exact int (a number field accepts one), never rounded through a float."""
+    return terraform_scalar(value, annotation)
 
 
 class Bounds(Form):

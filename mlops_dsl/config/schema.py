@@ -16,7 +16,7 @@ import difflib
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import Location, Problem
+from ..errors import Location, Problem, clip, json_pointer, shorten
 from .fields import CONFIG_FIELDS, NO_DEFAULT, Input, children, owner_of, step_class, steps
 from .forms import Choice
 
@@ -69,7 +69,7 @@ def schema_text() -> str:
 
 
 def _pointer(path) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    return json_pointer(*path)
 
 
 def _row_at(path) -> Input | None:
@@ -101,24 +101,26 @@ def schema_problems(config, file: str, live=lambda row: True) -> list[Problem]:
             for key in sorted(set(instance) - set(allowed)):
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(allowed)}"
-                problems.append(Problem("MLD010", f"{field}.{key}" if error.path else key,
-                                        f"unknown key {key!r}{hint}",
-                                        Location(file, pointer=f"{pointer}/{key}")))
+                name = clip(key, 60)
+                problems.append(Problem("MLD010", f"{field}.{name}" if error.path else name,
+                                        f"unknown key {shorten(key)}{hint}",
+                                        Location(file, pointer=pointer + json_pointer(key))))
             continue
         if error.validator == "required":
             message = error.message.replace("is a required property", "is required")
             problems.append(Problem("MLD011", field, message, Location(file, pointer=pointer)))
             continue
+        value = shorten(error.instance)
         if error.validator in ("enum", "pattern", "type") and _number_text(error.schema):
-            message = f"{error.instance!r} is not {_expected(error.schema)}"
+            message = f"{value} is not {_expected(error.schema)}"
         elif error.validator == "enum":
             allowed = ", ".join(repr(v) for v in error.validator_value)
-            message = f"{error.instance!r} is not allowed; use one of {allowed}"
+            message = f"{value} is not allowed; use one of {allowed}"
         elif error.validator in ("type", "oneOf") or (
                 error.validator == "pattern" and _number_text(error.schema)):
-            message = f"{error.instance!r} is not {_expected(error.schema)}"
-        else:
-            message = error.message
+            message = f"{value} is not {_expected(error.schema)}"
+        else:  # jsonschema's own words, with the value shortened
+            message = error.message.replace(repr(error.instance), value)
         problems.append(Problem("MLD012", field, message, Location(file, pointer=pointer)))
     return problems
 

@@ -18,16 +18,9 @@ import types
 import typing
 from collections.abc import Mapping
 
+from ..errors import shorten  # noqa: F401 - re-exported: the one message helper is in errors
+
 TYPE_CODE = "MLD001"  # a constraint that belongs to the type: fails the construction at once
-
-
-def shorten(value, limit: int = 60) -> str:
-    """``repr(value)``, cut to about ``limit`` characters so a long bad value stays one readable line."""
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    end = text[-1] if text[-1] in "'\")]}" else ""
-    return text[:limit - 3 - len(end)] + "..." + end
 
 
 class Constraint:
@@ -76,9 +69,9 @@ class Bounds(Constraint):
         if value >= self.low and (self.high is None or value <= self.high):
             return None
         if self.high is None:
-            return f"{value!r} must be at least {self.low}"
+            return f"{shorten(value)} must be at least {self.low}"
         unit = f" {self.unit}" if self.unit else ""
-        return f"{value!r} is out of range; use {self.low} to {self.high}{unit}"
+        return f"{shorten(value)} is out of range; use {self.low} to {self.high}{unit}"
 
     def schema(self, base) -> dict:
         return {"minimum": self.low, **({"maximum": self.high} if self.high is not None else {})}
@@ -132,7 +125,7 @@ class Finite(Constraint):
         self.code = code
 
     def violation(self, value, base) -> str | None:
-        return None if math.isfinite(value) else f"{value!r} must be a finite number"
+        return None if math.isfinite(value) else f"{shorten(value)} must be a finite number"
 
 
 class NonEmpty(Constraint):

@@ -14,10 +14,12 @@ import sys
 import types
 import typing
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from ..errors import BlueprintError, Location, Problem
 from ._fields import TYPE_CODE, Allowed, options, shorten, split
+
+FLOAT_MAX = sys.float_info.max
 
 
 def caller_location() -> Location:
@@ -97,8 +99,9 @@ def _coerce(value, annotation):
         return isinstance(value, bool), value
     if annotation is int:
         return isinstance(value, int) and not isinstance(value, bool), value
-    if annotation is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is float:  # an int beyond a float's range would overflow every later use
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            not isinstance(value, int) or -FLOAT_MAX <= value <= FLOAT_MAX)
         return ok, value
     if annotation is str:
         return isinstance(value, str), value
@@ -166,8 +169,8 @@ class Node:
             value = getattr(self, field.name)
             ok, converted = _coerce(value, declared[field.name])
             if not ok:
-                failed.append(FieldProblem(field.name, TYPE_CODE,
-                                           f"{shorten(value)} is not {_describe(declared[field.name])}"))
+                failed.append(FieldProblem(field.name, TYPE_CODE, _type_message(value,
+                                                                               declared[field.name])))
                 continue
             object.__setattr__(self, field.name, converted)
             found = violation(converted, declared[field.name])
@@ -176,7 +179,7 @@ class Node:
         object.__setattr__(self, "_field_problems", tuple(recorded))
         if failed:
             raise BlueprintError([Problem(p.code, f"{type(self).__name__}.{p.field}", p.message,
-                                          where.at(f"/{p.field}")) for p in (*failed, *recorded)])
+                                          where) for p in (*failed, *recorded)])
 
     @property
     def where(self) -> Location:
@@ -201,13 +204,88 @@ class Node:
         return self._field_problems  # type: ignore[attr-defined]
 
     def with_(self, **overrides):
-        """A copy with some fields replaced: how dev/prod variants are derived from one blueprint."""
-        try:
-            return dataclasses.replace(self, **overrides)
-        except TypeError as exc:
-            names = ", ".join(f.name for f in dataclasses.fields(self) if not f.name.startswith("_"))
-            raise BlueprintError([Problem("MLD002", type(self).__name__,
-                                          f"{exc}; fields are: {names}", caller_location())]) from None
+        """A copy with some fields replaced: how dev/prod variants are derived from one blueprint.
+
+        A field left unchanged keeps the location it was given at, so a relative path still
+        resolves against the folder of the file that wrote it, wherever the variant is made."""
+        problems = call_problems(type(self), (), overrides, code="MLD002", need_required=False)
+        if problems:
+            raise BlueprintError(problems)
+        made = dataclasses.replace(self, **overrides)
+        where = made.where
+        object.__setattr__(made, "_field_where", {
+            f.name: where if f.name in overrides else self.where_of(f.name)
+            for f in dataclasses.fields(self) if not f.name.startswith("_")})
+        return made
+
+
+def _type_message(value, annotation) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > FLOAT_MAX:
+        return f"{shorten(value)} is beyond the range of a number (about 1.8e308)"
+    return f"{shorten(value)} is not {_describe(annotation)}"
+
+
+@lru_cache(maxsize=None)
+def _signature(cls) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A DSL class's field names, and the ones that have no default."""
+    names = tuple(f.name for f in dataclasses.fields(cls) if not f.name.startswith("_"))
+    required = frozenset(f.name for f in dataclasses.fields(cls) if not f.name.startswith("_")
+                         and f.default is dataclasses.MISSING
+                         and f.default_factory is dataclasses.MISSING)
+    return names, required
+
+
+def call_problems(cls, args: tuple, kwargs: dict, *, code: str = "MLD003",
+                  need_required: bool = True) -> list[Problem]:
+    """What is wrong with calling ``cls(*args, **kwargs)``: positional arguments, unknown
+    keywords (with the closest field), missing required fields; located at the user's line."""
+    names, required = _signature(cls)
+    unknown = [k for k in kwargs if k not in names or k.startswith("_")]
+    missing = sorted(required - kwargs.keys()) if need_required else []
+    if not (args or unknown or missing):
+        return []
+    import difflib
+
+    where, owner = caller_location(), cls.__name__
+    problems = []
+    if args:
+        problems.append(Problem(code, owner, f"takes keyword arguments only, as in "
+                                f"{owner}({names[0]}=...); got {len(args)} positional", where))
+    for key in unknown:
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"the fields are: {', '.join(names)}"
+        problems.append(Problem(code, owner, f"unknown field {shorten(key, 40)}; {hint}", where))
+    for key in missing:
+        problems.append(Problem(code, owner, f"{key!r} is required", where))
+    return problems
+
+
+def stand_in(annotation):
+    """A value of the type ``annotation`` declares (its rules aside): what stands in for a required
+    input that was missing or wrong, so the other fields can still be checked."""
+    base, _ = split(annotation)
+    members = [m for m in options(base) if m is not type(None)]
+    base = members[0] if members else base
+    if typing.get_origin(base) is typing.Literal:
+        return typing.get_args(base)[0]
+    if typing.get_origin(base) is tuple:
+        return ()
+    if typing.get_origin(base) in (Mapping, dict):
+        return {}
+    return {str: "x", int: 1, float: 0.0, bool: False}.get(base)
+
+
+REPORTED = "reported"  # the code of a FieldProblem already reported elsewhere (a config's schema)
+
+
+def mark_reported(node: Node, fields) -> Node:
+    """Record that ``fields`` of ``node`` hold a stand-in for a value already reported as wrong
+    (the config loader's schema check): their own rules are not reported again, and the rules
+    that read them are skipped (``validate.blueprint``'s ``broken``)."""
+    marked = tuple(FieldProblem(field, REPORTED, "already reported") for field in fields)
+    kept = tuple(p for p in node.field_problems if p.field not in set(fields))
+    object.__setattr__(node, "_field_problems", (*kept, *marked))
+    return node
 
 
 def relocate(node: Node, where: Location, field_where: dict[str, Location] | None = None) -> Node:
@@ -222,8 +300,22 @@ def relocate(node: Node, where: Location, field_where: dict[str, Location] | Non
 
 
 def node(cls):
-    """Decorator: a frozen, keyword-only dataclass with the Node behaviour."""
-    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    """Decorator: a frozen, keyword-only dataclass with the Node behaviour.
+
+    Its ``__init__`` answers a misspelt keyword with the closest field, at the user's line
+    (``Tuning(max_job=3)``: did you mean 'max_jobs'?), instead of Python's TypeError."""
+    made = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    generated = made.__init__
+    names = frozenset(f.name for f in dataclasses.fields(made) if not f.name.startswith("_"))
+
+    @wraps(generated)
+    def __init__(self, *args, **kwargs):
+        if args or not names.issuperset(kwargs) or not _signature(made)[1] <= kwargs.keys():
+            raise BlueprintError(call_problems(made, args, kwargs))
+        generated(self, **kwargs)
+
+    made.__init__ = __init__
+    return made
 
 
 def declared_problem(cls, field: str, value) -> str | None:

@@ -22,7 +22,11 @@ InstanceType = Annotated[str, Pattern(
     "MLD113", r"^ml\.[a-z0-9]+\.[a-z0-9]+$", "use a SageMaker instance type such as 'ml.m5.xlarge'")]
 """The shape of a SageMaker instance type; the compiled workflow is checked against botocore's list."""
 
-InstanceCount = Annotated[int, Bounds("MLD106", 1)]
+# The API's Integer is 32 bits: botocore's TrainingInstanceCount, InitialTaskCount and
+# TransformInstanceCount shapes give only a minimum ("Valid Range: Minimum value of 0",
+# ResourceConfig, SageMaker API reference); the account's service quotas are lower and adjustable.
+INSTANCE_COUNT_MAX = 2**31 - 1
+InstanceCount = Annotated[int, Bounds("MLD106", 1, INSTANCE_COUNT_MAX)]
 
 MetricName = Annotated[str, Pattern(  # SageMaker MetricDefinition.Name: 1-255 of [a-zA-Z0-9_:.-]
     "MLD108", r"^[a-zA-Z0-9_:.-]{1,255}$", "use letters, digits and _ : . -", "a valid metric name")]
@@ -40,7 +44,10 @@ class Environment(Node):
 
     region: Annotated[str, Pattern("MLD112", r"^[a-z]{2}(-[a-z]+)+-[0-9]+$",
                                    "use an AWS region such as 'us-east-1'")]
-    vpc_id: str | None = None
+    vpc_id: Annotated[str, Pattern(  # EC2 VPC IDs: vpc- and 8 or 17 hexadecimal digits
+        "MLD124", r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$",
+        "use a VPC ID such as 'vpc-0a1b2c3d' (vpc- and 8 or 17 hexadecimal digits)",
+        "a VPC ID")] | None = None
     public_subnets: tuple[Text, ...] = ()
     private_subnets: tuple[Text, ...] = ()
 

@@ -11,7 +11,9 @@ import os
 from pathlib import Path
 
 from ..dsl import Blueprint, BuiltInImage, ByoImage, Categorical, Continuous, Endpoint
-from ..errors import BlueprintError, Problem
+from ..dsl.gate import OPERATORS
+from ..errors import NOT_EMITTED, BlueprintError, Problem, shorten
+from ..files import path_problem
 from .layout import ASSETS_PREFIX, SCORE_PREFIX, TRAIN_PREFIX
 from .metrics import metric_definitions
 from .names import Names
@@ -21,27 +23,32 @@ from .specs import (Asset, BatchSpec, BuiltInImageSpec, ByoImageSpec, DataSpec, 
                     GateSpec, RangeSpec, TrainingSpec, TransformSpec, TuningSpec)
 
 
-def _base_dir(node) -> Path:
-    file = node.where.file
+def _base_dir(node, field: str) -> Path:
+    """The folder a relative path resolves against: the folder of the file that wrote the field
+    (a blueprint module, a helper it imports, a JSON config), kept by ``.with_()`` for the fields
+    a variant leaves unchanged; the working folder for a value with no file."""
+    file = node.where_of(field).file
     if file.startswith("<"):
         return Path.cwd()
     return Path(file).resolve().parent
 
 
-def _path(node, value: str) -> Path:
+def _path(node, field: str, value: str) -> Path:
     path = Path(os.path.expanduser(value))
-    return path if path.is_absolute() else (_base_dir(node) / path)
+    return path if path.is_absolute() else (_base_dir(node, field) / path)
 
 
-def _asset(path: Path, written: str) -> Asset:
-    data = path.read_bytes()
+def _asset(path: Path, data: bytes, written: str) -> Asset:
     digest = hashlib.sha256(data).hexdigest()
     return Asset(path, f"{ASSETS_PREFIX}{digest[:16]}/{path.name}", digest, data, written)
 
 
 def number_text(value) -> str:
-    """SageMaker takes range bounds as strings; ``1`` not ``1.0`` for whole numbers."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    """SageMaker takes range bounds as strings; ``1`` not ``1.0`` for whole numbers, and an int
+    exactly as written (never through a float)."""
+    if isinstance(value, int):
+        return str(value)
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _range(item) -> RangeSpec:
@@ -55,39 +62,58 @@ def _range(item) -> RangeSpec:
 
 
 def _files(bp: Blueprint):
-    """The files the blueprint names, checked to exist; raises BlueprintError listing all."""
+    """The files the blueprint names, checked and read once; raises BlueprintError listing all.
+
+    Each is checked for what it must be (a file, a folder), then for what it holds: the Glue
+    script must be UTF-8 Python, a wheel a wheel (``validate.files``)."""
+    from ..validate.files import image_problem, script_problem, wheel_problem
+
     problems: list[Problem] = []
 
-    def existing_file(node, field, value, code, what):
-        path = _path(node, value)
-        if not path.is_file():
-            problems.append(Problem(code, node.field_name(field),
-                                    f"{what} {value!r} does not exist (looked for {path})",
-                                    node.where_of(field)))
-            return None
-        return path
+    def add(node, field, code, message):
+        problems.append(Problem(code, node.field_name(field), message, node.where_of(field)))
 
-    script = existing_file(bp.transform, "script", bp.transform.script, "MLD201", "Glue script")
-    wheels = [(path, wheel) for wheel in bp.transform.wheels
-              if (path := existing_file(bp.transform, "wheels", wheel, "MLD202", "Python wheel"))]
+    def read(node, field, value, code, what, check=None, load=True):
+        path = _path(node, field, value)
+        reason = path_problem(path, "file")
+        data = None
+        if reason is None and load:
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                reason = f"cannot be read ({error.strerror or error})"
+        if reason is not None:
+            add(node, field, code, f"{what} {shorten(value)} {reason} (looked for {path})")
+            return None
+        wrong = check(path, data) if check else None
+        if wrong:
+            add(node, field, wrong[0], f"{what} {shorten(value)} {wrong[1]}")
+            return None
+        return path, data
+
+    transform = bp.transform
+    script = read(transform, "script", transform.script, "MLD201", "Glue script", script_problem)
+    wheels = [(found, wheel) for wheel in transform.wheels
+              if (found := read(transform, "wheels", wheel, "MLD202", "Python wheel", wheel_problem))]
     image_source = None
     if isinstance(bp.image, ByoImage):
-        image_source = _path(bp.image, bp.image.source)
-        if not image_source.is_dir():
-            problems.append(Problem("MLD203", bp.image.field_name("source"),
-                                    f"image folder {bp.image.source!r} does not exist "
-                                    f"(looked for {image_source})", bp.image.where_of("source")))
-        elif not (image_source / "Dockerfile").is_file():
-            problems.append(Problem("MLD203", bp.image.field_name("source"),
-                                    f"image folder {bp.image.source!r} has no Dockerfile",
-                                    bp.image.where_of("source")))
+        image_source = _path(bp.image, "source", bp.image.source)
+        reason = path_problem(image_source, "folder")
+        if reason:
+            add(bp.image, "source", "MLD203", f"image folder {shorten(bp.image.source)} {reason} "
+                f"(looked for {image_source})")
+        else:
+            wrong = image_problem(image_source)
+            if wrong:
+                add(bp.image, "source", wrong[0], f"image folder {shorten(bp.image.source)} {wrong[1]}")
     data = {}
     for kind in ("train", "score"):
         value = getattr(bp.data, kind)
-        data[kind] = None if value is None else existing_file(
-            bp.data, kind, value, "MLD204", f"local {kind} data")
+        found = None if value is None else read(bp.data, kind, value, "MLD204",
+                                                 f"local {kind} data", load=False)
+        data[kind] = found[0] if found else None
     if problems:
-        raise BlueprintError(problems)
+        raise BlueprintError(problems, unchecked=NOT_EMITTED)
     return script, wheels, image_source, data
 
 
@@ -139,8 +165,8 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
         kms_key_arn=bp.kms_key,
         existing_feature_store=bp.feature_store.existing_bucket,
         transform=TransformSpec(command="glueetl" if bp.transform.spark else "pythonshell",
-                                script=_asset(script, bp.transform.script),
-                                wheels=tuple(_asset(path, text) for path, text in wheels),
+                                script=_asset(*script, bp.transform.script),
+                                wheels=tuple(_asset(*found, text) for found, text in wheels),
                                 origins=origins_of(bp.transform, "script", "wheels", "spark",
                                                    "job_name")),
         image=image,

@@ -11,11 +11,10 @@ import dataclasses
 import re
 
 from ..asl.operators import LOWER, MIRRORED, NUMERIC, UPPER
-from ..dsl import Blueprint, Categorical, Integer
-from ..dsl._fields import shorten
-from ..dsl._node import Node, declared_problem
+from ..dsl import Blueprint, Categorical, Endpoint, Integer
+from ..dsl._node import REPORTED, Node, declared_problem
 from ..dsl.components import Objective
-from ..errors import Problem
+from ..errors import Problem, clip, json_pointer, shorten
 from ..model.metrics import MAX_DEFINITIONS, MAX_REGEX, default_regex
 
 MAX_TAGS = 50  # S3 buckets accept at most 50 tags
@@ -38,30 +37,37 @@ def check_blueprint(bp: Blueprint) -> list[Problem]:
     """Every problem of ``bp`` that can be found before its files are read."""
     problems: list[Problem] = []
 
-    def add(code, node, field, message):
-        problems.append(Problem(code, node.field_name(field), message, node.where_of(field)))
+    def add(code, node, field, message, key=None):
+        where = node.where_of(field)
+        if key is not None and where.pointer:  # a config's map entry: its own key's pointer
+            where = where.at(where.pointer + json_pointer(key))
+        problems.append(Problem(code, node.field_name(field), message, where))
 
     def broken(node, *fields) -> bool:
+        """Whether a rule reading ``fields`` must be skipped: one of them is already wrong."""
         return any(p.field in fields for p in node.field_problems)
 
     for node in nodes(bp):
         for problem in node.field_problems:
-            add(problem.code, node, problem.field, problem.message)
+            if problem.code != REPORTED:
+                add(problem.code, node, problem.field, problem.message)
     env = bp.environment
-    if env.private_subnets and not env.vpc_id:
+    if env.private_subnets and not env.vpc_id and not broken(env, "vpc_id", "private_subnets"):
         add("MLD115", env, "private_subnets", "private subnets are given but vpc_id is not; "
             "set the VPC that holds them")
-    _check_tags(bp, add)
+    if not broken(bp, "tags"):
+        _check_tags(bp, add)
     _check_tuning(bp, add, broken)
     _check_metrics(bp.tuning, add, broken)
-    _check_gate(bp, add)
+    if not (broken(bp.gate, "metric") or broken(bp.tuning.objective, "metric")):
+        _check_gate(bp, add)
     return problems
 
 
-def blueprint_notes(bp: Blueprint) -> list[str]:
-    """Warnings: what compiles and runs but is probably not what was meant (MLD135). They never
-    fail a compile; ``compile`` and ``validate`` print them as ``note:`` lines."""
-    notes = []
+def blueprint_warnings(bp: Blueprint) -> list[Problem]:
+    """What compiles and runs but is probably not what was meant. They never fail a compile;
+    ``compile`` and ``validate`` print them as ``note:`` lines."""
+    warnings = []
     symbols = [NUMERIC[op].symbol for op, _ in bp.gate.bounds if op in NUMERIC]
     objective = bp.tuning.objective
     wrong = UPPER if objective.type == "Maximize" else LOWER
@@ -70,81 +76,97 @@ def blueprint_notes(bp: Blueprint) -> list[str]:
         better = "higher" if objective.type == "Maximize" else "lower"
         hint = (f"; did you mean {gate.metric} {MIRRORED[symbols[0]]} {gate.threshold:g}?"
                 if len(symbols) == 1 else "")
-        notes.append(str(Problem(
+        warnings.append(Problem(
             "MLD135", bp.gate.field_name("operator"),
             f"warning: tuning {objective.type.lower()}s {gate.metric!r} but the gate deploys only "
             f"when {gate.describe()}: the {better} the best model's value, the less it "
-            f"passes{hint}", bp.gate.where_of("operator"))))
-    return notes
+            f"passes{hint}", bp.gate.where_of("operator")))
+    data = bp.data
+    if isinstance(bp.deployment, Endpoint) and data.score is not None:
+        warnings.append(Problem(
+            "MLD125", data.field_name("score"), f"scoring data {shorten(data.score)} is given, but an "
+            "endpoint does no batch scoring, so it is not used; set it to None (score_local_path: "
+            "null), or deploy with BatchTransform()", data.where_of("score")))
+    return warnings
 
 
-# AWS tag grammar [\p{L}\p{Z}\p{N}_.:/=+\-@]: Python's \w and \s stand in for letters, numbers
-# and separators.
-TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+# AWS tag grammar [\p{L}\p{Z}\p{N}_.:/=+\-@] (botocore TagKey/TagValue): Python's \w stands in for
+# letters and numbers (it also matches "_"), and only the space separators of \p{Z}: \s would
+# also let in tabs, newlines and other control characters, which AWS refuses.
+TAG_TEXT = re.compile(r"[\w \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.:/=+\-@]*")
+TAG_ALLOWED = "letters, digits, spaces and _ . : / = + - @"
 
 
 def _check_tags(bp, add) -> None:
     if len(bp.tags) > MAX_TAGS:
         add("MLD118", bp, "tags", f"{len(bp.tags)} tags exceed the limit of {MAX_TAGS}")
-    allowed = "letters, digits, spaces and _ . : / = + - @"
     for key, value in bp.tags.items():
-        if not key or len(key) > 128 or key.lower().startswith("aws:") or not TAG_TEXT.match(key):
-            add("MLD118", bp, "tags", f"tag key {key!r} is not allowed; use 1 to 128 {allowed}, "
-                "not starting with 'aws:'")
-        if not value or len(value) > 256 or not TAG_TEXT.match(value):
-            add("MLD118", bp, "tags", f"tag {key!r} has the value {value[:40]!r}"
-                f"{'...' if len(value) > 40 else ''} ({len(value)} characters); use 1 to 256 {allowed}")
+        if (not key or len(key) > 128 or key.lower().startswith("aws:")
+                or not TAG_TEXT.fullmatch(key)):
+            add("MLD118", bp, "tags", f"tag key {shorten(key)} is not allowed; use 1 to 128 "
+                f"{TAG_ALLOWED}, not starting with 'aws:'", key)
+        if not value or len(value) > 256 or not TAG_TEXT.fullmatch(value):
+            add("MLD118", bp, "tags", f"tag {shorten(key, 40)} has the value {shorten(value, 40)} "
+                f"({len(value)} characters); use 1 to 256 {TAG_ALLOWED}", key)
 
 
 def _check_tuning(bp, add, broken) -> None:
     tuning = bp.tuning
-    if tuning.strategy == "Grid" and any(not isinstance(r, Categorical) for r in tuning.ranges):
-        add("MLD109", tuning, "strategy", "'Grid' tuning accepts categorical ranges only")
     if (not broken(tuning, "max_jobs", "max_parallel_jobs")
             and tuning.max_parallel_jobs > tuning.max_jobs):
         add("MLD105", tuning, "max_parallel_jobs", f"{tuning.max_parallel_jobs} exceeds max_jobs "
             f"{tuning.max_jobs}")
+    for key, value in tuning.static_hyperparameters.items():
+        if len(value) > HYPERPARAMETER_VALUE_MAX:
+            add("MLD111", tuning, "static_hyperparameters", f"value of {shorten(key, 40)} is "
+                f"{len(value)} characters; the limit is {HYPERPARAMETER_VALUE_MAX}", key)
+    if broken(tuning, "ranges"):  # stand-in ranges: nothing to say about them or their names
+        return
+    if (tuning.strategy == "Grid" and not broken(tuning, "strategy")
+            and any(not isinstance(r, Categorical) for r in tuning.ranges)):
+        add("MLD109", tuning, "strategy", "'Grid' tuning accepts categorical ranges only")
     if not tuning.ranges:
         add("MLD103", tuning, "ranges", "no hyperparameter ranges; give at least one")
     seen = set()
     for item in tuning.ranges:
         if item.name in seen:
-            add("MLD111", item, "name", f"{item.name!r} has more than one range")
+            add("MLD111", item, "name", f"{shorten(item.name)} has more than one range")
         seen.add(item.name)
-        if item.name in tuning.static_hyperparameters:
-            add("MLD111", item, "name", f"{item.name!r} is both tuned and a static hyperparameter")
+        if item.name in tuning.static_hyperparameters and not broken(tuning, "static_hyperparameters"):
+            add("MLD111", item, "name", f"{shorten(item.name)} is both tuned and a static "
+                "hyperparameter")
         if isinstance(item, Categorical):
             continue
         if not broken(item, "min", "max"):
             _check_range(item, add)
-    for key, value in tuning.static_hyperparameters.items():
-        if len(value) > HYPERPARAMETER_VALUE_MAX:
-            add("MLD111", tuning, "static_hyperparameters", f"value of {key!r} is {len(value)} "
-                f"characters; the limit is {HYPERPARAMETER_VALUE_MAX}")
+
+
+def _number(value) -> str:
+    """A bound as a message shows it: ``0.5``, ``3``; an integer of any size, shortened."""
+    return shorten(value, 40) if isinstance(value, int) else f"{value:g}"
 
 
 def _check_range(item, add) -> None:
+    name, low, high = clip(item.name, 40), _number(item.min), _number(item.max)
     if item.min >= item.max:
-        add("MLD103", item, "min", f"{item.name}: MinValue {item.min:g} must be less than "
-            f"MaxValue {item.max:g}")
+        add("MLD103", item, "min", f"{name}: MinValue {low} must be less than MaxValue {high}")
     if item.scaling == "Logarithmic" and item.min <= 0:
-        add("MLD104", item, "scaling", f"{item.name}: Logarithmic scaling needs MinValue > 0, "
-            f"got {item.min:g}")
+        add("MLD104", item, "scaling", f"{name}: Logarithmic scaling needs MinValue > 0, got {low}")
     if item.scaling == "ReverseLogarithmic":
         if isinstance(item, Integer):
-            add("MLD104", item, "scaling", f"{item.name}: ReverseLogarithmic scaling is for "
+            add("MLD104", item, "scaling", f"{name}: ReverseLogarithmic scaling is for "
                 "continuous ranges only")
         elif not (0 <= item.min and item.max < 1):
-            add("MLD104", item, "scaling", f"{item.name}: ReverseLogarithmic scaling needs "
-                f"0 <= MinValue < MaxValue < 1, got {item.min:g}..{item.max:g}")
+            add("MLD104", item, "scaling", f"{name}: ReverseLogarithmic scaling needs "
+                f"0 <= MinValue < MaxValue < 1, got {low}..{high}")
 
 
 def _check_gate(bp, add) -> None:
     objective = bp.tuning.objective.metric
     if bp.gate_metric != objective:
-        add("MLD110", bp.gate, "metric", f"the gate tests {bp.gate_metric!r} but tuning optimises "
-            f"{objective!r}; the gate compares the best job's objective metric, so use "
-            f"metric({objective!r})")
+        add("MLD110", bp.gate, "metric", f"the gate tests {shorten(bp.gate_metric, 40)} but tuning "
+            f"optimises {shorten(objective, 40)}; the gate compares the best job's objective "
+            f"metric, so use metric({shorten(objective, 40)})")
     bounds = [(op, value) for op, value in bp.gate.bounds if op in NUMERIC]
     if len(bounds) == len(bp.gate.bounds) > 1 and not _satisfiable(bounds):
         add("MLD132", bp.gate, "also", f"no value passes {bp.effective_gate.describe()}, so the "

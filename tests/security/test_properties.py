@@ -1,5 +1,9 @@
 """Property-based: random blueprints and configs compile cleanly or are refused cleanly.
 
+The config files given to the command line are also mutated the ways a fuzzer found harmful
+(encodings, duplicate keys, nesting, huge integers, long or control-character text): exit 0 with a
+lint-clean template or exit 2 with every message located, never 1 (issue 11).
+
 A blueprint either compiles to a template with no cfn-lint error or warning and a workflow that
 passes every check, or it is refused with a BlueprintError; never another exception, and a refused
 compile never leaves an output folder behind. Examples are few and cfn-lint results are cached by
@@ -8,10 +12,14 @@ template bytes, so the file runs in well under a minute.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import re
+from contextlib import redirect_stderr, redirect_stdout
 from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from helpers import BLUEPRINTS
@@ -31,8 +39,10 @@ SCORE = str(BLUEPRINTS / "data" / "score.csv")
 
 
 def maybe(good, bad):
-    """Mostly ``good``, one draw in sixteen ``bad``: many examples compile, the rest are refused."""
-    return st.integers(0, 15).flatmap(lambda i: bad if i == 0 else good)
+    """Mostly ``good``, one draw in sixteen ``bad``: many examples compile, the rest are refused.
+    (The bad draw is the last value: hypothesis tries the simplest first, and 0 would make nearly
+    every example bad.)"""
+    return st.integers(0, 15).flatmap(lambda i: bad if i == 15 else good)
 
 
 names = st.from_regex(r"[a-z][a-z0-9-]{0,12}[a-z0-9]", fullmatch=True)
@@ -46,7 +56,7 @@ number = maybe(st.floats(-5, 5, allow_nan=False), st.sampled_from([float("nan"),
 @st.composite
 def ranges(draw):
     items = []
-    for index in range(draw(st.integers(0, 3))):
+    for index in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(["ContinuousParameterRanges", "IntegerParameterRanges",
                                      "CategoricalParameterRanges"]))
         name = draw(st.sampled_from(["eta", "gamma", "max_depth", "alpha"]))
@@ -90,7 +100,7 @@ def configs(draw):
         "endpoint_or_batch_transform": "Create Model Endpoint Config" if endpoint else "Batch Transform",
         "train_local_path": TRAIN, "score_local_path": None if endpoint else SCORE,
     }
-    if draw(st.integers(0, 3)) == 0:
+    if draw(st.integers(0, 3)) == 3:
         config["parameter_ranges"] = draw(ranges())
     if endpoint:
         config.update(endpoint_name=draw(awkward), endpoint_instance_type=draw(instance),
@@ -128,6 +138,81 @@ def _compiles_or_refuses(make, tmp_path) -> None:
 def test_random_configs_compile_or_are_refused(config, tmp_path):
     _compiles_or_refuses(lambda: blueprint_from_config(config, file="random.json", name="random"),
                          tmp_path)
+
+
+# Hostile mutations of a config file's bytes: what a fuzzer (issue 11) sent. Each is applied to a
+# drawn config, most leave it valid, so both outcomes are exercised.
+HOSTILE = ("none", "utf16", "latin1", "bom", "duplicate", "deep", "big integer", "long text",
+           "control", "unknown key", "wrong type", "integer text")
+
+
+@st.composite
+def config_files(draw, kind: str) -> bytes:
+    config = draw(configs())
+    key = draw(st.sampled_from(sorted(config)))
+    if kind == "big integer":
+        config[key] = draw(st.sampled_from([1, -1])) * 10 ** draw(st.integers(10, 400))
+    elif kind == "long text":
+        config[key] = "x" * draw(st.integers(100, 5000))
+    elif kind == "control":
+        config["resource_tags"] = {"team": "a" + draw(st.sampled_from(["\n", "\t", "\x1b[2J", "\x00",
+                                                                       "\u202e", "\x7f"])) + "b"}
+    elif kind == "unknown key":
+        config[draw(st.sampled_from(["max_job", "jobname", "x" * 300, "a/b~c"]))] = 1
+    elif kind == "wrong type":
+        config[key] = draw(st.sampled_from([[1], {}, 2.5, True, None, "", "3"]))
+    elif kind == "integer text":
+        config["max_number_training_jobs"] = str(draw(st.integers(-5, 2**64)))
+    text = json.dumps(config, ensure_ascii=False)
+    if kind == "duplicate":
+        text = text[:-1] + ', "job_name": "again"}'
+    elif kind == "deep":
+        depth = draw(st.integers(30, 3000))
+        text = text[:-1] + ', "resource_tags": ' + "[" * depth + "]" * depth + "}"
+    if kind == "utf16":
+        return text.encode("utf-16")
+    if kind == "latin1":
+        return text.replace('"job_name": "', '"job_name": "\u00e9', 1).encode("latin-1", "replace")
+    return (b"\xef\xbb\xbf" if kind == "bom" else b"") + text.encode("utf-8")
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_the_cli_exits_0_lint_clean_or_2_with_every_message_located(kind, tmp_path_factory):
+    """Issue 11: never exit 1, never a traceback; a refusal locates every problem (a line or a
+    JSON pointer in the config), an acceptance writes a template cfn-lint finds nothing in.
+    Four examples of each mutation, so every one is tried."""
+
+    @settings(max_examples=4, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(data=config_files(kind))
+    def check(data):
+        _exits_0_or_2_located(data, tmp_path_factory)
+
+    check()
+
+
+def _exits_0_or_2_located(data: bytes, tmp_path_factory) -> None:
+    from mlops_dsl.cli import main
+
+    folder = tmp_path_factory.mktemp("config")
+    path = folder / "random.json"
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["compile", str(path), "-o", str(folder / "out")])
+    event(f"exit {code}")
+    assert code in (0, 2), err.getvalue()
+    assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
+    if code == 0:
+        body = (folder / "out" / TEMPLATE).read_bytes()
+        assert _lint(hashlib.sha256(body).hexdigest(), body) == ()
+        return
+    errors = [line for line in err.getvalue().splitlines() if line.startswith("error: ")]
+    assert errors and not (folder / "out").exists()
+    located = re.compile(re.escape(f"error: {path}") + r"(:[0-9]+|#/[^ ]*): ")
+    for line in errors:
+        assert located.match(line), line
+        assert "x" * 100 not in line and not any(ord(c) < 32 for c in line), line
 
 
 @SETTINGS
