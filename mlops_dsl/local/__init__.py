@@ -48,12 +48,11 @@ def run_local(args) -> int:
         result = run_pipeline(compiled, options, reporter)
         with signals.shielded():
             write_record(result)
-            print(render(result), flush=True)
+            _print(render(result))
         try:
             endpoints = result.sagemaker.endpoints if result.sagemaker else {}
             if endpoints and (getattr(args, "no_serve", False) or signals.received):
-                print("Endpoint stopped" + (" (--no-serve)." if not signals.received else "."),
-                      flush=True)
+                _print("Endpoint stopped" + (" (--no-serve)." if not signals.received else "."))
             elif endpoints:
                 signals.rearm()
                 _serve_until_stopped(endpoints)
@@ -66,14 +65,24 @@ def run_local(args) -> int:
     return exit_codes.OK if result.succeeded else exit_codes.FAILED
 
 
+def _print(text: str) -> None:
+    """Print to stdout; a terminal closed by SIGHUP (EIO) or a closed pipe is not an error."""
+    try:
+        print(text, flush=True)
+    except (OSError, ValueError):
+        from .progress import silence_stdout
+
+        silence_stdout()
+
+
 def _serve_until_stopped(endpoints: dict) -> None:
     """Wait for Ctrl-C (SIGINT, SIGTERM or SIGHUP: ``signals.StopSignals``) or a server's exit."""
     import time
 
-    print("Serving until Ctrl-C ...", flush=True)
+    _print("Serving until Ctrl-C ...")
     try:
         while all(s.process and s.process.poll() is None for s in endpoints.values()):
             time.sleep(0.5)
-        print("the endpoint server exited; see its serve.log", flush=True)
+        _print("the endpoint server exited; see its serve.log")
     except KeyboardInterrupt:
-        print("stopping the endpoint", flush=True)
+        _print("stopping the endpoint")

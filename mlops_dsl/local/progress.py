@@ -22,6 +22,20 @@ HEARTBEAT_SECONDS = 60.0  # a line this often while one step runs
 CAUSE_CHARS = 300  # of a failed state's cause, in its progress line
 
 
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader is gone (a terminal closed by SIGHUP, a closed
+    pipe), so the rest of the run, and the interpreter's last flush, write nowhere instead of
+    failing (the exit status stays the run's)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 class Reporter:
     """Thread-safe progress printer and stopwatch."""
 
@@ -36,10 +50,16 @@ class Reporter:
         return time.monotonic() - self.started
 
     def say(self, text: str, indent: int = 0) -> None:
+        """Print ``text``; a closed terminal (SIGHUP) or pipe does not stop the run."""
         with self._lock:
-            for line in str(text).splitlines() or [""]:
-                self.stream.write(f"[{self.elapsed():6.1f}s] {'  ' * indent}{line}\n")
-            self.stream.flush()
+            try:
+                for line in str(text).splitlines() or [""]:
+                    self.stream.write(f"[{self.elapsed():6.1f}s] {'  ' * indent}{line}\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # EIO, EPIPE, or a closed stream
+                if self.stream is sys.stdout:
+                    silence_stdout()
+
 
     def record(self, name: str, seconds: float) -> None:
         with self._lock:

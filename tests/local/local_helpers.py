@@ -38,12 +38,16 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def wait_for_file(path: Path, seconds: float = 60) -> None:
-    """Wait until ``path`` exists (a program's sign of life)."""
+def wait_for_file(path: Path, seconds: float = 60, process=None) -> None:
+    """Wait until ``path`` exists (a program's sign of life); fail at once if ``process`` (the
+    one that should make it) ends first."""
     import time
 
     deadline = time.monotonic() + seconds
     while not Path(path).exists():
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the process ended (status {process.returncode}) before "
+                                 f"{path} appeared")
         if time.monotonic() > deadline:
             raise AssertionError(f"{path} did not appear within {seconds}s")
         time.sleep(0.05)

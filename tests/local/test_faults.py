@@ -54,10 +54,12 @@ def descendants(marker: str) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_stops_a_real_run_like_ctrl_c(tmp_path, sig):
+@pytest.mark.parametrize("sig, hung_up", [(signal.SIGTERM, False), (signal.SIGHUP, False),
+                                          (signal.SIGHUP, True)])
+def test_a_signal_stops_a_real_run_like_ctrl_c(tmp_path, sig, hung_up):
     """SIGTERM and SIGHUP to `python -m mlops_dsl run --local`: every program stopped (the
-    Glue script and what it started), the run recorded as aborted, the stores exported, 130."""
+    Glue script and what it started), the run recorded as aborted, the stores exported, 130;
+    also when the terminal is gone (``hung_up``: its output pipe closed before the signal)."""
     pids = tmp_path / "pids"
     script = glue_script(tmp_path / "slow_transform.py", background_then(pids, "time.sleep(300)\n"))
     module = tmp_path / "slow.py"
@@ -73,10 +75,13 @@ def test_a_signal_stops_a_real_run_like_ctrl_c(tmp_path, sig):
     with open(tmp_path / "out.txt", "wb") as out:
         runner = subprocess.Popen([sys.executable, "-m", "mlops_dsl", "run", str(module),
                                    "--local", "--no-serve", "--workspace", str(tmp_path / "runs")],
-                                  stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+                                  stdout=subprocess.PIPE if hung_up else out,
+                                  stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
         try:
-            wait_for_file(pids, 120)
+            wait_for_file(pids, 120, runner)
             glue, background = map(int, pids.read_text().split())
+            if hung_up:
+                runner.stdout.close()  # the terminal is gone: every later write fails
             runner.send_signal(sig)
             status = runner.wait(timeout=60)
         finally:
@@ -85,8 +90,9 @@ def test_a_signal_stops_a_real_run_like_ctrl_c(tmp_path, sig):
     output = (tmp_path / "out.txt").read_text()
     name = signal.Signals(sig).name
     assert status == 130, output
-    assert f"interrupted ({name}): stopping the running programs" in output
-    assert f"Run interrupted ({name}) in state 'Transform data'" in output
+    if not hung_up:
+        assert f"interrupted ({name}): stopping the running programs" in output
+        assert f"Run interrupted ({name}) in state 'Transform data'" in output
     (run_dir,) = (tmp_path / "runs").iterdir()
     recorded = json.loads((run_dir / "run.json").read_text())
     assert (recorded["status"], recorded["error"]) == ("ABORTED", "Interrupted")
