@@ -106,11 +106,11 @@ class Children:
             self.check()
         return child
 
-    def forkserver(self, python: str, program: Path, env: dict, modules: list[str],
-                   log: Path):
+    def forkserver(self, python: str, program: Path, env: dict, modules, log: Path):
         """The run's fork server for ``program`` under ``python`` with ``env`` (the jobs'
-        environment without their per-job variables), started (in the background) on first
-        use; None when fork servers are off."""
+        environment without their per-job variables), preloading ``modules()`` (called once,
+        when it starts), started (in the background) on first use; None when fork servers
+        are off."""
         if not self.fork_server:
             return None
         from .forkclient import ForkServer
@@ -120,7 +120,7 @@ class Children:
             server = self._servers.get(key)
             if server is None:
                 self.check()
-                server = self._servers[key] = ForkServer(python, program, env, modules,
+                server = self._servers[key] = ForkServer(python, program, env, modules(),
                                                          log).launch()
         return server
 

@@ -13,10 +13,15 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 PROBE_SECONDS = 20
+# ast.parse in two threads at once can fail on CPython 3.11 with "SystemError: AST constructor
+# recursion depth mismatch" (seen here with parallel training jobs; the error's CPython issue:
+# https://github.com/python/cpython/issues/106905): one parse at a time.
+_PARSING = threading.Lock()
 # Prints the interpreter's version and which of the modules named as arguments it cannot find.
 _PROBE = ("import importlib.util, json, sys\n"
           "missing = []\n"
@@ -51,7 +56,9 @@ def imported_modules(program: Path) -> list[str]:
     """The absolute modules ``program`` imports anywhere in its code (``import a.b`` gives
     ``a`` and ``a.b``; ``from a import b`` gives ``a``), sorted; [] when it is not Python."""
     try:
-        tree = ast.parse(Path(program).read_bytes(), filename=str(program))
+        source = Path(program).read_bytes()
+        with _PARSING:
+            tree = ast.parse(source, filename=str(program))
     except (OSError, SyntaxError, ValueError):
         return []
     found = set()

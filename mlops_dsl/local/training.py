@@ -113,11 +113,14 @@ def fork_server(children, environment, base: dict, program_folder: Path, work: P
     command = command_for(program, environment.python)
     if len(command) != 2 or command[0] != environment.python:
         return None  # not a Python script: started directly, every time
-    modules = imported_modules(program)
-    local = local_modules(program, modules)
-    modules = [m for m in modules if m.split(".")[0] not in local]
+
+    def preloaded() -> list[str]:  # what `train` imports, its own modules aside
+        modules = imported_modules(program)
+        local = local_modules(program, modules)
+        return [m for m in modules if m.split(".")[0] not in local]
+
     return children.forkserver(command[0], program,
-                               shared_environment(environment, base, threads), modules,
+                               shared_environment(environment, base, threads), preloaded,
                                work / "forkserver" / "train.log")
 
 

@@ -146,3 +146,27 @@ def test_closing_the_server_kills_what_it_still_runs(tmp_path, probe, server):
     assert gone(process.pid)
     with pytest.raises(ForkServerError):
         server.spawn([str(probe)], dict(os.environ), tmp_path / "job", tmp_path / "job" / "l2")
+
+
+def test_parallel_jobs_share_one_server_started_before_the_run(tmp_path, progress, monkeypatch):
+    """The server is started (and `train` read) once, before the workflow starts; jobs running
+    side by side find it and neither parse the program again (CPython 3.11's ast.parse is not
+    safe in two threads at once) nor start another server."""
+    from local_helpers import run, sample
+
+    from mlops_dsl import metric
+    from mlops_dsl.local import forkclient, pythons
+
+    reads, launches = [], []
+    real_read, real_launch = pythons.imported_modules, forkclient.ForkServer.launch
+    monkeypatch.setattr(pythons, "imported_modules",
+                        lambda program: reads.append(program) or real_read(program))
+    monkeypatch.setattr(forkclient.ForkServer, "launch",
+                        lambda server: launches.append(server) or real_launch(server))
+    blueprint = sample().with_(gate=metric("roc_auc") > 0.999)  # stop after tuning
+    blueprint = blueprint.with_(tuning=blueprint.tuning.with_(max_jobs=2, max_parallel_jobs=2))
+    result = run(blueprint, tmp_path / "runs", progress)
+    assert result.failed_state == "Metric below threshold", (result.error, result.cause)
+    assert all(job.status == "Completed" for job in result.jobs.values())
+    assert [path.name for path in reads if path.name == "train"] == ["train"]
+    assert len(launches) == 1

@@ -140,3 +140,4 @@ def test_the_glue_script_runs_on_this_python_with_one_warning_when_there_is_none
     assert result.warnings == [warning]
     assert record(result)["warnings"] == [warning]
     assert progress.stream.getvalue().count(f"warning: {warning}") == 1
+
