@@ -1,17 +1,24 @@
 """Time a local run of the sample end to end and print where the time goes.
 
-    python benchmarks/local_run.py [--jobs 3] [--parallel 1] [--repeat 1] [--blueprint PATH]
+    python benchmarks/local_run.py [--jobs 3] [--parallel 1] [--repeat 3] [--blueprint PATH]
+                                   [--compare] [--cli]
 
 Each repeat is a fresh run (its own workspace in a temporary folder) in this process, as
-``python -m mlops_dsl run BLUEPRINT --local --no-serve`` does it; the figures are medians. Stages:
-  interpreter start  importing moto/boto3, the in-process AWS, creating and starting the execution
+``python -m mlops_dsl run BLUEPRINT --local --no-serve`` does it, after one warm-up run that is not
+counted (it pays the imports of moto, boto3 and optuna); the figures are medians, with the
+fastest in brackets. ``--compare`` alternates runs with and without the fork server (training
+jobs started as fresh interpreters, as before it existed); ``--cli`` times whole
+``python -m mlops_dsl run --local --no-serve`` processes instead (interpreter start included).
+
+Stages:
+  interpreter start  the in-process AWS: creating the stores and the execution
   Glue script        glue/transform.py as a subprocess (with the S3 <-> folder copies)
-  training job N     one `train` program run, in its sandbox (interpreter start of the program
-                     included), with the model upload
-  batch transform    unpacking the model, starting `serve`, scoring, stopping it
+  training job N     one `train` run in its sandbox, with the model upload: forked from the fork
+                     server (which loads while the Glue job runs), or a fresh interpreter
+  batch transform    unpacking the model, starting `serve`, scoring (its stop overlaps the rest)
   compile            loading and compiling the blueprint
   other              the Lambda, S3 and SageMaker bookkeeping states, tuning set-up, polling,
-                     copying the stores to the workspace
+                     copying the stores to the workspace, stopping the servers
 """
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ import argparse
 import io
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def one_run(path: Path, jobs: int, parallel: int) -> dict[str, float]:
+def one_run(path: Path, jobs: int, parallel: int, fork_server: bool = True) -> dict[str, float]:
     from mlops_dsl.compiler import compile_blueprint
     from mlops_dsl.loader import load_blueprint
     from mlops_dsl.local.progress import Reporter
@@ -42,7 +50,8 @@ def one_run(path: Path, jobs: int, parallel: int) -> dict[str, float]:
     compiled = compile_blueprint(blueprint)
     compile_seconds = time.monotonic() - began
     with tempfile.TemporaryDirectory() as workspace:
-        result = run_pipeline(compiled, RunOptions(workspace=Path(workspace)), reporter)
+        result = run_pipeline(compiled, RunOptions(workspace=Path(workspace),
+                                                   fork_server=fork_server), reporter)
         if result.sagemaker:
             result.sagemaker.stop_endpoints()
     total = time.monotonic() - began
@@ -64,20 +73,63 @@ def one_run(path: Path, jobs: int, parallel: int) -> dict[str, float]:
     return timings
 
 
+def cli_run(path: Path, fork_server: bool) -> dict[str, float]:
+    """One whole `python -m mlops_dsl run --local --no-serve` process."""
+    env = dict(os.environ, AWS_EC2_METADATA_DISABLED="true",
+               MLOPS_DSL_NO_FORK_SERVER="" if fork_server else "1")
+    with tempfile.TemporaryDirectory() as workspace:
+        began = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "mlops_dsl", "run", str(path), "--local",
+                               "--no-serve", "--workspace", workspace], capture_output=True,
+                              text=True, env=env, cwd=ROOT)
+        seconds = time.monotonic() - began
+    if done.returncode != 0:
+        sys.exit(f"the run failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
+    return {"total (whole process)": seconds}
+
+
+def table(columns: dict[str, list[dict[str, float]]]) -> str:
+    names = list(columns)
+    stages = list(next(iter(columns.values()))[0])
+    lines = [f"{'stage':<26}" + "".join(f"{name:>22}" for name in names)]
+    for stage in stages:
+        cells = []
+        for name in names:
+            values = [run[stage] for run in columns[name]]
+            cells.append(f"{statistics.median(values):>13.2f} ({min(values):.2f})")
+        lines.append(f"{stage:<26}" + "".join(f"{cell:>22}" for cell in cells))
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blueprint", type=Path, default=ROOT / "blueprints" / "attrition.py")
     parser.add_argument("--jobs", type=int, default=3, help="training jobs (default 3)")
     parser.add_argument("--parallel", type=int, default=1, help="jobs at a time (default 1)")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", action="store_true",
+                        help="also without the fork server, runs alternating")
+    parser.add_argument("--cli", action="store_true",
+                        help="time whole `run --local` processes (the blueprint as it is)")
     args = parser.parse_args()
-    runs = [one_run(args.blueprint, args.jobs, args.parallel) for _ in range(args.repeat)]
-    print(f"local run of {args.blueprint.name}: {args.jobs} training jobs, {args.parallel} at a "
-          f"time, {os.cpu_count()} CPUs, median of {args.repeat} run(s)")
-    print(f"{'stage':<26}{'seconds':>9}")
-    for stage in runs[0]:
-        values = [run[stage] for run in runs]
-        print(f"{stage:<26}{statistics.median(values):>9.2f}")
+    modes = {"fork server": True}
+    if args.compare:
+        modes["fresh interpreters"] = False
+    columns: dict[str, list] = {name: [] for name in modes}
+    if args.cli:
+        for _ in range(args.repeat):
+            for name, fork in modes.items():
+                columns[name].append(cli_run(args.blueprint, fork))
+        what = f"`run {args.blueprint.name} --local --no-serve` as a process"
+    else:
+        one_run(args.blueprint, args.jobs, args.parallel)  # warm-up: imports, caches
+        for _ in range(args.repeat):
+            for name, fork in modes.items():
+                columns[name].append(one_run(args.blueprint, args.jobs, args.parallel, fork))
+        what = (f"local run of {args.blueprint.name}: {args.jobs} training jobs, "
+                f"{args.parallel} at a time, in process")
+    print(f"{what}; {os.cpu_count()} CPUs; median (fastest) of {args.repeat} run(s), seconds")
+    print(table(columns))
     return 0
 
 

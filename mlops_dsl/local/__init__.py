@@ -9,8 +9,12 @@ Modules, one job each: ``adapter`` (routes Task states of moto's interpreter to 
 integrations of ``emit.tasks``), ``fake`` (the clock and ARNs), ``substitute`` (local stand-ins
 for ``${...}``), ``stores`` (S3 <-> folders), ``glue`` (job and crawler), ``tuning`` +
 ``training`` (optuna and the ``train`` program), ``sagemaker`` + ``serving`` (models, transform,
-endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``children``
-(subprocesses, stopped on Ctrl-C), ``progress``, ``summary``, ``runner`` (puts them together).
+endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``environment`` +
+``requirements`` (the container's requirements: met here, or a cached environment), ``pythons``
+(which Python runs a program, what it imports), ``children`` (the programs' process groups;
+stopped together), ``forkserver`` + ``forkclient`` (training jobs forked from a pre-loaded
+server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``progress``, ``summary``, ``runner`` (puts them
+together).
 """
 from __future__ import annotations
 
@@ -19,53 +23,66 @@ from .. import exit_codes
 
 def run_local(args) -> int:
     """Run ``args.blueprint`` locally. ``args``: blueprint, name, local_image, no_serve, workspace,
-    follow (progress is always shown). Returns 0 only when the workflow succeeded. A blueprint that
-    cannot run locally raises ``BlueprintError`` (the CLI prints it and exits 2)."""
+    follow (progress is always shown). Returns 0 only when the workflow succeeded, 130 when
+    Ctrl-C, SIGTERM or SIGHUP stopped it. A blueprint that cannot run locally raises
+    ``BlueprintError`` (the CLI prints it and exits 2). ``MLOPS_DSL_NO_FORK_SERVER=1`` in the
+    environment starts every training job as a fresh interpreter instead of from the fork
+    server."""
+    import os
     import time
 
     from ..compiler import compile_file
     from .progress import Reporter
     from .runner import RunOptions, run_pipeline
+    from .signals import StopSignals
     from .summary import render, write_record
 
     reporter = Reporter()
-    began = time.monotonic()
-    compiled = compile_file(args.blueprint, name=getattr(args, "name", None))
-    reporter.record("compile", time.monotonic() - began)
-    options = RunOptions(local_image=getattr(args, "local_image", None),
-                         workspace=getattr(args, "workspace", None))
-    result = run_pipeline(compiled, options, reporter)
-    write_record(result)
-    print(render(result), flush=True)
-    try:
-        if result.sagemaker and result.sagemaker.endpoints and getattr(args, "no_serve", False):
-            print("Endpoint stopped (--no-serve).", flush=True)
-        elif result.sagemaker and result.sagemaker.endpoints:
-            _serve_until_stopped(result.sagemaker.endpoints)
-    finally:
-        if result.sagemaker:
-            result.sagemaker.stop_endpoints()
+    with StopSignals() as signals:
+        began = time.monotonic()
+        compiled = compile_file(args.blueprint, name=getattr(args, "name", None))
+        reporter.record("compile", time.monotonic() - began)
+        options = RunOptions(local_image=getattr(args, "local_image", None),
+                             workspace=getattr(args, "workspace", None),
+                             fork_server=os.environ.get("MLOPS_DSL_NO_FORK_SERVER", "") in ("", "0"))
+        result = run_pipeline(compiled, options, reporter)
+        with signals.shielded():
+            write_record(result)
+            _print(render(result))
+        try:
+            endpoints = result.sagemaker.endpoints if result.sagemaker else {}
+            if endpoints and (getattr(args, "no_serve", False) or signals.received):
+                _print("Endpoint stopped" + (" (--no-serve)." if not signals.received else "."))
+            elif endpoints:
+                signals.rearm()
+                _serve_until_stopped(endpoints)
+        finally:
+            with signals.shielded():
+                if result.sagemaker:
+                    result.sagemaker.stop_endpoints()
     if result.status == "ABORTED":
         return exit_codes.INTERRUPTED
     return exit_codes.OK if result.succeeded else exit_codes.FAILED
 
 
+def _print(text: str) -> None:
+    """Print to stdout; a terminal closed by SIGHUP (EIO) or a closed pipe is not an error."""
+    try:
+        print(text, flush=True)
+    except (OSError, ValueError):
+        from .progress import silence_stdout
+
+        silence_stdout()
+
+
 def _serve_until_stopped(endpoints: dict) -> None:
-    """Wait for Ctrl-C (or SIGTERM, or SIGINT even when inherited as ignored) or a server's exit."""
-    import signal
+    """Wait for Ctrl-C (SIGINT, SIGTERM or SIGHUP: ``signals.StopSignals``) or a server's exit."""
     import time
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    print("Serving until Ctrl-C ...", flush=True)
+    _print("Serving until Ctrl-C ...")
     try:
         while all(s.process and s.process.poll() is None for s in endpoints.values()):
             time.sleep(0.5)
-        print("the endpoint server exited; see its serve.log", flush=True)
+        _print("the endpoint server exited; see its serve.log")
     except KeyboardInterrupt:
-        print("stopping the endpoint", flush=True)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        _print("stopping the endpoint")

@@ -42,16 +42,9 @@ from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.parse import preprocessor
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from .context import TaskFailed  # noqa: F401 - routes raise it; re-exported here
+
 Route = Callable[[dict, str], dict]
-
-
-class TaskFailed(Exception):
-    """Raised by a route: the Task state fails with ``error`` (its error name) and ``cause``."""
-
-    def __init__(self, error: str, cause: str):
-        super().__init__(f"{error}: {cause}")
-        self.error = error
-        self.cause = cause
 
 
 def integration_of(resource) -> str:

@@ -7,6 +7,16 @@ from pathlib import Path
 from . import fake
 
 
+class TaskFailed(Exception):
+    """Raised by a route: the Task state fails with ``error`` (its error name) and ``cause``
+    (``adapter`` turns it into the interpreter's failure event)."""
+
+    def __init__(self, error: str, cause: str):
+        super().__init__(f"{error}: {cause}")
+        self.error = error
+        self.cause = cause
+
+
 class Fake:
     """A local stand-in for one service: ``ROUTES`` maps each integration it runs (the task's
     ``API``, e.g. ``glue:startJobRun.sync``) to the name of the method that runs it."""
@@ -32,11 +42,19 @@ class RunContext:
     children: object  # children.Children
     program: Path | None  # the image's program folder (train, serve)
     names: object  # substitute.LocalNames: the stand-ins of the stack's resources
+    environment: object  # environment.ProgramEnvironment: how the image's programs run
+    template: dict = field(default_factory=dict)  # the compiled template (the Glue job's facts)
+    env: dict = field(default_factory=dict)  # the environment every program starts from
     jobs: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)  # how this run ran (interpreters), for run.json
 
     @property
     def region(self) -> str:
         return self.pipeline.region
+
+    def resource(self, logical_id: str) -> dict:
+        """The Properties of one resource of the compiled template."""
+        return self.template.get("Resources", {}).get(logical_id, {}).get("Properties", {})
 
     def arn(self, service: str, resource: str) -> str:
         return fake.arn(service, self.region, resource)

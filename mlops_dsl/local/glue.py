@@ -5,26 +5,36 @@ An argument whose value is one of the pipeline's bucket names is replaced by a l
 script treats an absolute path as a folder): the bucket's objects are copied there before the run
 and the files the script wrote are copied back after it, so the script sees and changes the
 in-process stores. The job's wheels go on PYTHONPATH, as ``--extra-py-files`` would put them.
-The response is shaped like Glue's GetJobRun ``JobRun``; a failed run fails the state with
-``States.TaskFailed`` and the JobRun (with its ErrorMessage) as the cause, as in AWS.
+
+The job's facts come from the compiled template's Glue job (one place): its Python version (the
+script runs under ``python3.9`` for a Python shell 3.9 job when this machine has one that can
+import what the script imports; otherwise on this Python, with a warning), its timeout in minutes
+(the run is stopped after it: ``JobRunState`` ``TIMEOUT``; a ``Timeout`` argument of the state
+overrides it, as StartJobRun's does) and its Glue version. The response is shaped like GetJobRun's
+``JobRun``; a failed run fails the state with ``States.TaskFailed`` and the JobRun (with its
+ErrorMessage) as the cause, as in AWS.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import subprocess
-import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 
+from ..emit import names as n
 from ..emit.tasks import glue as tasks
-from .adapter import TaskFailed
-from .context import Fake, RunContext
+from .context import Fake, RunContext, TaskFailed
 from .fake import now
+from .pythons import find_python
 
 ERROR_LINES = 5  # last lines of the job's output kept as its ErrorMessage
+FOLLOW_SECONDS = 0.1  # how often the job's log is read for new lines
+# Glue version -> the Python of a Spark (glueetl) job; a Python shell job names its own
+# PythonVersion. https://docs.aws.amazon.com/glue/latest/dg/release-notes.html
+SPARK_PYTHON = {"3.0": "3.7", "4.0": "3.10", "5.0": "3.11"}
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -47,8 +57,17 @@ class LocalGlue(Fake):
         self.stores = context.stores
         self.workdir = context.work / "glue"
         self.reporter = context.reporter
+        self.facts = context.facts
+        self.env = context.env
         self.crawled: list[str] = []
-
+        job = context.resource(n.GLUE_JOB)
+        command = job.get("Command", {})
+        self.glue_version = job.get("GlueVersion")
+        self.timeout_minutes = job.get("Timeout")
+        self.python_version = (command.get("PythonVersion") if command.get("Name") != "glueetl"
+                               else SPARK_PYTHON.get(self.glue_version))
+        self.kind = command.get("Name", "pythonshell")
+        self._python = None
 
     def start_crawler(self, parameters: dict, state: str) -> dict:
         name = parameters.get("Name")
@@ -56,6 +75,22 @@ class LocalGlue(Fake):
         self.reporter.say(f"crawler {name}: not run locally (no Glue Data Catalog); in AWS it "
                           "catalogues the output store for Athena", indent=1)
         return {}
+
+    def python(self, env: dict) -> str:
+        """The interpreter for the script, chosen once per run (with its warning, if any)."""
+        if self._python is None:
+            import sys
+
+            choice = None
+            if self.python_version and "." in self.python_version:
+                choice = find_python(self.python_version, self.script, env,
+                                     f"the Glue {self.kind} job")
+            self._python = choice.python if choice else sys.executable
+            self.facts["glue python"] = (f"{self._python} (Python {choice.version})" if choice
+                                        else self._python)
+            if choice and choice.warning:
+                self.reporter.warn(choice.warning)
+        return self._python
 
     def start_job_run_sync(self, parameters: dict, state: str) -> dict:
         name = parameters.get("JobName")
@@ -66,22 +101,36 @@ class LocalGlue(Fake):
         folder = self.workdir / run_id
         arguments = dict(parameters.get("Arguments") or {})
         local_args, mirrors = self._mirror_buckets(arguments, folder)
-        command = [sys.executable, str(self.script), "--JOB_ID", f"j_{name}", "--JOB_RUN_ID", run_id]
-        for key, value in local_args.items():
-            command += [key, str(value)]
-        env = dict(os.environ)
+        env = dict(self.env)
         if self.wheels:
             env["PYTHONPATH"] = os.pathsep.join(self.wheels + [env.get("PYTHONPATH", "")]).rstrip(
                 os.pathsep)
+        command = [self.python(env), str(self.script), "--JOB_ID", f"j_{name}",
+                   "--JOB_RUN_ID", run_id]
+        for key, value in local_args.items():
+            command += [key, str(value)]
+        minutes = parameters.get("Timeout", self.timeout_minutes)
         started, began = now(), time.monotonic()
-        self.reporter.say(f"glue job {name} ({self.script.name}), run {run_id}", indent=1)
-        lines = self._run(command, env, folder / "output.log")
+        self.reporter.say(f"glue job {name} ({self.script.name}), run {run_id}"
+                          + (f", timeout {minutes:g} min" if minutes else ""), indent=1)
+        status, lines = self._run(command, env, folder / "output.log",
+                                  minutes * 60 if minutes else None)
         seconds = time.monotonic() - began
         self.reporter.record("glue job", seconds)
         run = {"Id": run_id, "JobName": name, "Attempt": 0, "Arguments": arguments,
                "StartedOn": started, "CompletedOn": now(), "ExecutionTime": round(seconds),
-               "JobRunState": "SUCCEEDED", "GlueVersion": "3.0"}
-        if lines is not None:
+               "JobRunState": "SUCCEEDED"}
+        if self.glue_version:
+            run["GlueVersion"] = self.glue_version
+        if minutes:
+            run["Timeout"] = minutes
+        if status is None:
+            run["JobRunState"] = "TIMEOUT"
+            run["ErrorMessage"] = (f"the job run exceeded its timeout of {minutes:g} minutes and "
+                                   "was stopped")
+            raise TaskFailed("States.TaskFailed", json.dumps(run))
+        if status != 0:
+            self.children.check()  # stopped by Ctrl-C or a signal: the run is Interrupted
             run["JobRunState"] = "FAILED"
             run["ErrorMessage"] = "\n".join(lines[-ERROR_LINES:]) or "the script failed"
             raise TaskFailed("States.TaskFailed", json.dumps(run))
@@ -107,18 +156,40 @@ class LocalGlue(Fake):
         folder.mkdir(parents=True, exist_ok=True)
         return local_args, mirrors
 
-    def _run(self, command: list[str], env: dict, log_path: Path) -> list[str] | None:
-        """Run the script, echoing its output; None on success, else its output lines."""
-        lines = []
-        process = self.children.popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      env=env, text=True, cwd=log_path.parent)
+    def _run(self, command: list[str], env: dict, log_path: Path, timeout: float | None):
+        """Run the script, echoing its log as it grows; (exit status or None after a timeout,
+        the log's non-empty lines)."""
+        child = self.children.start(command, log=log_path, env=env, cwd=log_path.parent,
+                                    label=f"glue job {self.job_name}")
+        lines: list[str] = []
+        done = threading.Event()
+        follower = threading.Thread(target=self._follow, args=(log_path, lines, done),
+                                    name="glue log", daemon=True)
+        follower.start()
         try:
-            with open(log_path, "w", encoding="utf-8") as log, process:
-                for line in process.stdout:
-                    log.write(line)
-                    lines.append(line.rstrip("\n"))
-                    self.reporter.say(line.rstrip("\n"), indent=2)
-                status = process.wait()
+            status = self.children.wait(child, timeout=timeout)
         finally:
-            self.children.release(process)
-        return None if status == 0 else [line for line in lines if line.strip()]
+            done.set()
+            follower.join()
+        return status, [line for line in lines if line.strip()]
+
+    def _follow(self, path: Path, lines: list[str], done: threading.Event) -> None:
+        """Print each complete line the script writes to its log, until ``done`` (then the
+        rest)."""
+        with open(path, "rb") as log:
+            partial = b""
+            while True:
+                finished = done.is_set()
+                chunk = log.read()
+                partial += chunk
+                *complete, partial = partial.split(b"\n")
+                if finished and partial:
+                    complete.append(partial)
+                for raw in complete:
+                    line = raw.decode("utf-8", errors="replace").rstrip("\r")
+                    lines.append(line)
+                    self.reporter.say(line, indent=2)
+                if finished:
+                    return
+                if not chunk:
+                    done.wait(FOLLOW_SECONDS)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BlueprintError, Location, Problem
+from .pythons import is_python_script
 
 BUILTIN_NOT_LOCAL = "MLD501"
 NO_PROGRAM = "MLD502"
@@ -52,12 +53,11 @@ def program_folder(pipeline, local_image: str | None) -> Path:
     return program
 
 
-def command_for(program: Path) -> list[str]:
-    """How to start a program: with this Python when it is a Python script, else directly."""
-    with open(program, "rb") as handle:
-        first = handle.readline()
-    if first.startswith(b"#!") and b"python" in first or program.suffix == ".py":
-        return [sys.executable, str(program)]
+def command_for(program: Path, python: str | None = None) -> list[str]:
+    """How to start a program: with ``python`` (the programs' environment; this interpreter by
+    default) when it is a Python script, else directly, or with /bin/sh when not executable."""
+    if is_python_script(program):
+        return [python or sys.executable, str(program)]
     if not os.access(program, os.X_OK):
         return ["/bin/sh", str(program)]
     return [str(program)]

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from ..emit.handlers import handlers_dir
 from ..emit.tasks import awslambda as tasks
-from .adapter import TaskFailed
-from .context import Fake, RunContext
+from .context import Fake, RunContext, TaskFailed
 
 
 def load_handler(folder: Path, module: str):

@@ -1,12 +1,14 @@
 """Live progress as plain text lines: each state as it runs, each training job, the gate decision.
 
-``Reporter`` prints lines prefixed with the time since the run started, from any thread, and keeps
-named timings for the summary and the benchmark. ``StatePrinter`` turns the events of the
+``Reporter`` prints lines prefixed with the time since the run started, from any thread, keeps
+named timings for the summary and the benchmark and the run's warnings for its record, and
+prints a heartbeat line every minute while a long step runs. ``StatePrinter`` turns the events of the
 execution's history, which ``mlops_dsl.asl.history`` reads from the (in-process) Step Functions
 service exactly as ``run --follow`` reads them from AWS, into lines of what the interpreter did.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -16,6 +18,23 @@ from ..asl.history import Event
 from ..asl.operators import NUMERIC
 from ..asl.paths import value_at
 
+HEARTBEAT_SECONDS = 60.0  # a line this often while one step runs
+CAUSE_CHARS = 300  # of a failed state's cause, in its progress line
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader is gone (a terminal closed by SIGHUP, a closed
+    pipe), so the rest of the run, and the interpreter's last flush, write nowhere instead of
+    failing (the exit status stays the run's)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
 
 class Reporter:
     """Thread-safe progress printer and stopwatch."""
@@ -24,20 +43,57 @@ class Reporter:
         self.stream = stream or sys.stdout
         self.started = time.monotonic()
         self.timings: dict[str, float] = {}
+        self.warnings: list[str] = []
         self._lock = threading.Lock()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def say(self, text: str, indent: int = 0) -> None:
+        """Print ``text``; a closed terminal (SIGHUP) or pipe does not stop the run."""
         with self._lock:
-            for line in str(text).splitlines() or [""]:
-                self.stream.write(f"[{self.elapsed():6.1f}s] {'  ' * indent}{line}\n")
-            self.stream.flush()
+            try:
+                for line in str(text).splitlines() or [""]:
+                    self.stream.write(f"[{self.elapsed():6.1f}s] {'  ' * indent}{line}\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # EIO, EPIPE, or a closed stream
+                if self.stream is sys.stdout:
+                    silence_stdout()
+
 
     def record(self, name: str, seconds: float) -> None:
         with self._lock:
             self.timings[name] = seconds
+
+    def warn(self, text: str, indent: int = 1) -> None:
+        """A ``warning: ...`` line, kept for the run's record (each text once)."""
+        with self._lock:
+            if text in self.warnings:
+                return
+            self.warnings.append(text)
+        self.say(f"warning: {text}", indent=indent)
+
+    @contextlib.contextmanager
+    def heartbeat(self, label: str, every: float | None = None):
+        """While the block runs, ``<label>: still running, N min so far`` every minute."""
+        every = every or HEARTBEAT_SECONDS
+        done = threading.Event()
+        began = time.monotonic()
+
+        def beat():
+            while not done.wait(every):
+                minutes = (time.monotonic() - began) / 60
+                self.say(f"{label}: still running, {minutes:.0f} min so far"
+                         if minutes >= 1 else f"{label}: still running, "
+                         f"{time.monotonic() - began:.0f}s so far", indent=1)
+
+        thread = threading.Thread(target=beat, name=f"heartbeat {label}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
 
 def _numeric_tests(rule: dict) -> list[tuple[str, str, float]] | None:
@@ -113,7 +169,12 @@ class StatePrinter:
                 self.reporter.record(f"state: {name}", time.monotonic() - started)
             say(f"done{took}", indent=1)
         elif kind in ("TaskFailed", "LambdaFunctionFailed"):
-            say(f"failed: {event.details.get('error')}", indent=1)
+            from .summary import explain_cause
+
+            reason = (explain_cause(event.details.get("cause")) or "").strip()
+            reason = reason.splitlines()[-1][:CAUSE_CHARS] if reason else ""  # the last: why
+            say(f"failed: {event.details.get('error')}{': ' + reason if reason else ''}",
+                indent=1)
         elif kind == "ExecutionFailed":
             say(f"execution failed: {event.details.get('error')}")
         elif kind == "ExecutionSucceeded":

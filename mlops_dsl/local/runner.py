@@ -33,6 +33,7 @@ class RunOptions:
     local_image: str | None = None
     workspace: Path | None = None
     run_id: str | None = None
+    fork_server: bool = True  # start Python training programs from a pre-loaded fork server
 
 
 @dataclass
@@ -53,6 +54,9 @@ class RunResult:
     exported: dict = field(default_factory=dict)  # store -> keys
     sagemaker: object = None
     jobs: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    stopped_by: str | None = None  # the signal that aborted the run (Ctrl-C, SIGTERM, SIGHUP)
+    environment: dict = field(default_factory=dict)  # which interpreters ran the programs
 
     @property
     def succeeded(self) -> bool:
@@ -152,91 +156,173 @@ def _wait_for_end(sfn, execution: str, seconds: float = 60) -> dict:
         time.sleep(POLL_SECONDS)
 
 
+def image_folder(pipeline, local_image: str | None) -> Path | None:
+    """The image's build folder (``--local-image DIR``, or the bring-your-own image's source)."""
+    if local_image:
+        return Path(local_image).expanduser().resolve()
+    return pipeline.byo_image.source.resolve() if pipeline.byo_image else None
+
+
 def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None) -> RunResult:
-    """Execute ``compiled``'s workflow locally; see the module docstring."""
+    """Execute ``compiled``'s workflow locally; see the module docstring. SIGINT, SIGTERM and
+    SIGHUP abort it (status ABORTED) once it has started."""
+    from .environment import program_environment
+    from .signals import StopSignals
+
     reporter = reporter or Reporter()
     pipeline = compiled.pipeline
     _check_runnable(pipeline, compiled.definition)
     program = program_folder(pipeline, options.local_image)
-    workspace = Path(options.workspace or DEFAULT_WORKSPACE).resolve()
-    run_id = options.run_id or new_run_id(pipeline.name, workspace)
-    run_dir = workspace / run_id
-    work = run_dir / "work"
-    work.mkdir(parents=True, exist_ok=True)
-    names = LocalNames(pipeline.names, pipeline.region, pipeline.existing_feature_store)
-    definition = substitute(compiled.definition, names)
-    (run_dir / "statemachine.asl.json").write_text(json.dumps(definition, indent=2) + "\n")
-    reporter.say(f"local run {run_id} of {pipeline.name}: workspace {run_dir}")
-    reporter.say(f"image programs from {program}")
-    with _Environment(pipeline.region):
-        return _execute(pipeline, definition, names, program, run_id, run_dir, work, reporter)
+    with StopSignals():
+        environment = program_environment(program, image_folder(pipeline, options.local_image),
+                                          reporter)
+        workspace = Path(options.workspace or DEFAULT_WORKSPACE).resolve()
+        run_id = options.run_id or new_run_id(pipeline.name, workspace)
+        run_dir = workspace / run_id
+        work = run_dir / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        names = LocalNames(pipeline.names, pipeline.region, pipeline.existing_feature_store)
+        definition = substitute(compiled.definition, names)
+        (run_dir / "statemachine.asl.json").write_text(json.dumps(definition, indent=2) + "\n")
+        reporter.say(f"local run {run_id} of {pipeline.name}: workspace {run_dir}")
+        reporter.say(f"image programs from {program}; {environment.summary}")
+        run = _Run(compiled, definition, names, program, environment, run_id, run_dir, reporter,
+                   options)
+        with _Environment(pipeline.region):
+            return run.execute()
 
 
-def _execute(pipeline, definition, names, program, run_id, run_dir, work, reporter) -> RunResult:
-    began = time.monotonic()
-    import boto3
-    from moto import mock_aws
+class _Run:
+    """One execution: the in-process AWS, the local stand-ins, the follower, the outcome."""
 
-    from .adapter import routed
-    from .children import INTERRUPTED, Children
-    from .context import RunContext
-    from .sagemaker import LocalSageMaker
-    from .stores import Stores
+    def __init__(self, compiled, definition, names, program, environment, run_id, run_dir,
+                 reporter, options):
+        self.compiled, self.pipeline = compiled, compiled.pipeline
+        self.definition, self.names, self.program = definition, names, program
+        self.environment, self.run_id, self.run_dir = environment, run_id, run_dir
+        self.reporter, self.options = reporter, options
 
-    result = RunResult("RUNNING", run_dir, pipeline, stores=names.buckets())
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        s3 = boto3.client("s3", region_name=pipeline.region)
-        sfn = boto3.client("stepfunctions", region_name=pipeline.region)
-        stores = Stores(s3, names.buckets())
-        stores.create()
-        _seed_stores(pipeline, stores, names)
-        children = Children()
-        context = RunContext(pipeline, stores, work, reporter, children, program, names)
-        fakes = [kind(context) for kind in _fakes()]
-        sagemaker = next(fake for fake in fakes if isinstance(fake, LocalSageMaker))
-        routes = {api: route for fake in fakes for api, route in fake.routes().items()}
-        machine_arn = arn("states", pipeline.region, f"stateMachine:{pipeline.names.state_machine}")
-        printer = StatePrinter(definition, reporter)
-        follower = HistoryFollower(sfn, machine_arn.replace(":stateMachine:", ":execution:") +
-                                   f":{run_id}", printer.show)
+    def execute(self) -> RunResult:
+        from .children import Children
+        from .signals import current
+        from .tuning import LocalTuner
 
-        def announced(route):
-            def call(parameters, state):
-                follower.poll()  # print "> state" before the task's own lines
-                children.check()
+        began = time.monotonic()
+        signals = current()
+        children = Children(fork_server=self.options.fork_server)
+        signals.on_repeat = children.kill_all  # a second signal: no grace period
+        base = dict(os.environ)  # what the programs start from (moto changes os.environ)
+        try:
+            LocalTuner.prepare(self.pipeline, children, self.environment, base, self.program,
+                               self.run_dir / "work")
+            return self._execute(began, children, signals, base)
+        except KeyboardInterrupt:  # while moto was loading, before the execution could start
+            with signals.shielded():
+                children.stop_all(signals.received or "Ctrl-C")
+                children.close()
+            result = RunResult("RUNNING", self.run_dir, self.pipeline, stores=self.names.buckets())
+            self._conclude(result, None, children, signals)
+            self._finish(result, {})
+            return result
+        except BaseException:
+            with signals.shielded():
+                children.stop_all("the run ended with an error")
+                children.close()
+            raise
+        finally:
+            signals.on_repeat = None
+
+    def _finish(self, result: RunResult, facts: dict) -> None:
+        result.environment = dict(facts, **{"programs python": self.environment.python})
+        result.seconds = self.reporter.elapsed()
+        result.timings = dict(self.reporter.timings)
+        result.warnings = list(self.reporter.warnings)
+
+    def _execute(self, began, children, signals, base: dict) -> RunResult:
+        import boto3
+        from moto import mock_aws
+
+        from .adapter import routed
+        from .context import RunContext
+        from .sagemaker import LocalSageMaker
+        from .stores import Stores
+
+        pipeline, reporter, names = self.pipeline, self.reporter, self.names
+        result = RunResult("RUNNING", self.run_dir, pipeline, stores=names.buckets())
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+            s3 = boto3.client("s3", region_name=pipeline.region)
+            sfn = boto3.client("stepfunctions", region_name=pipeline.region)
+            stores = Stores(s3, names.buckets())
+            context = RunContext(pipeline, stores, self.run_dir / "work", reporter, children,
+                                 self.program, names, self.environment,
+                                 template=self.compiled.template, env=base)
+            fakes = [kind(context) for kind in _fakes()]
+            sagemaker = next(fake for fake in fakes if isinstance(fake, LocalSageMaker))
+            routes = {api: route for fake in fakes for api, route in fake.routes().items()}
+            machine_arn = arn("states", pipeline.region,
+                              f"stateMachine:{pipeline.names.state_machine}")
+            printer = StatePrinter(self.definition, reporter)
+            follower = HistoryFollower(sfn, machine_arn.replace(":stateMachine:", ":execution:")
+                                       + f":{self.run_id}", printer.show)
+
+            def announced(state_route):
+                def call(parameters, state):
+                    follower.poll()  # print "> state" before the task's own lines
+                    children.check()
+                    try:
+                        with reporter.heartbeat(state):
+                            return state_route(parameters, state)
+                    except Exception:
+                        children.check()  # a task cut short by a stop fails as Interrupted
+                        raise
+                return call
+
+            execution, outcome = None, None
+            with routed({key: announced(route) for key, route in routes.items()}):
                 try:
-                    return route(parameters, state)
-                except Exception:
-                    children.check()  # a task cut short by Ctrl-C fails as Interrupted
-                    raise
-            return call
+                    stores.create()
+                    _seed_stores(pipeline, stores, names)
+                    sfn.create_state_machine(name=pipeline.names.state_machine,
+                                             definition=json.dumps(self.definition),
+                                             roleArn=names.value("StepFunctionsRole.Arn"))
+                    execution = sfn.start_execution(stateMachineArn=machine_arn,
+                                                    name=self.run_id, input="{}")["executionArn"]
+                    reporter.record("interpreter start", time.monotonic() - began)
+                    outcome = follower.follow(poll_seconds=POLL_SECONDS)
+                except KeyboardInterrupt:
+                    with signals.shielded():
+                        reason = signals.received or "Ctrl-C"
+                        reporter.say(f"interrupted ({reason}): stopping the running programs")
+                        children.stop_all(reason)  # the running task fails as Interrupted
+                        sagemaker.stop_endpoints()
+                        if execution is not None:
+                            described = _wait_for_end(sfn, execution)
+                            follower.poll()
+                            outcome = follower.outcome(described)
+            with signals.shielded():
+                self._conclude(result, outcome, children, signals)
+                result.gate_line = printer.gate_line
+                result.exported = stores.export(self.run_dir)
+                children.close()
+        result.sagemaker, result.jobs = sagemaker, context.jobs
+        self._finish(result, context.facts)
+        return result
 
-        with routed({key: announced(route) for key, route in routes.items()}):
-            sfn.create_state_machine(name=pipeline.names.state_machine,
-                                     definition=json.dumps(definition),
-                                     roleArn=names.value("StepFunctionsRole.Arn"))
-            execution = sfn.start_execution(stateMachineArn=machine_arn, name=run_id,
-                                            input="{}")["executionArn"]
-            reporter.record("interpreter start", time.monotonic() - began)
-            try:
-                outcome = follower.follow(poll_seconds=POLL_SECONDS)
-            except KeyboardInterrupt:
-                reporter.say("interrupted: stopping the running programs")
-                children.stop_all()  # the running task fails with Interrupted, no new one starts
-                sagemaker.stop_endpoints()
-                described = _wait_for_end(sfn, execution)
-                follower.poll()
-                outcome = follower.outcome(described)
-        result.status = outcome.status
-        if result.status != "SUCCEEDED":
-            result.error, result.cause = outcome.error, outcome.cause
-            result.failed_state = outcome.failed_state
+    @staticmethod
+    def _conclude(result, outcome, children, signals) -> None:
+        from .children import INTERRUPTED
+
+        if outcome is None:  # stopped before the execution started
+            result.status, result.error = "ABORTED", INTERRUPTED
+            result.cause = (f"the local run was stopped ({signals.received or children.reason}) "
+                            "before its workflow started")
+        else:
+            result.status = outcome.status
+            if result.status != "SUCCEEDED":
+                result.error, result.cause = outcome.error, outcome.cause
+                result.failed_state = outcome.failed_state
+            result.output = json.loads(outcome.output or "{}")
         if result.error == INTERRUPTED or children.cancelled.is_set():
             result.status, result.error = "ABORTED", INTERRUPTED
-        result.output = json.loads(outcome.output or "{}")
-        result.gate_line = printer.gate_line
-        result.exported = stores.export(run_dir)
-    result.sagemaker, result.jobs = sagemaker, context.jobs
-    result.seconds = reporter.elapsed()
-    result.timings = dict(reporter.timings)
-    return result
+            result.cause = result.cause or f"the local run was stopped ({children.reason})"
+            result.stopped_by = signals.received or children.reason

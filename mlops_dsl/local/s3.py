@@ -12,8 +12,7 @@ import re
 from botocore.exceptions import ClientError
 
 from ..emit.tasks import s3 as tasks
-from .adapter import TaskFailed
-from .context import Fake, RunContext
+from .context import Fake, RunContext, TaskFailed
 
 
 def _snake(name: str) -> str:

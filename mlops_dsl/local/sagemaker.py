@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 from ..emit.tasks import sagemaker as tasks
-from .adapter import TaskFailed
-from .context import Fake, RunContext
+from .context import Fake, RunContext, TaskFailed
 from .fake import now
 from .serving import Server, ServerError, unpack_model
 from .stores import split_uri
@@ -73,8 +72,8 @@ class LocalSageMaker(Fake):
         folder.mkdir(parents=True, exist_ok=True)
         archive = folder / "model.tar.gz"
         archive.write_bytes(self.stores.get_bytes(bucket, key))
-        return Server(self.program, unpack_model(archive, folder), port=port,
-                      children=self.children).start()
+        return Server(self.program, unpack_model(archive, folder), self.children,
+                      self.context.environment, self.context.env, port=port).start()
 
     def create_transform_job_sync(self, parameters: dict, state: str) -> dict:
         name = parameters["TransformJobName"]
@@ -112,7 +111,7 @@ class LocalSageMaker(Fake):
             raise TaskFailed("States.TaskFailed", json.dumps(answer)) from None
         finally:
             if server is not None:
-                server.stop()
+                server.stop(wait=False)  # its work is done: the workflow goes on meanwhile
         seconds = time.monotonic() - began
         self.reporter.record("batch transform", seconds)
         self.transforms[name] = {"output": output, "rows": rows, "seconds": seconds}

@@ -6,11 +6,7 @@ folder without ``serve`` but with ``wsgi.py`` is served by gunicorn directly.
 """
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import tarfile
 import time
 import urllib.error
@@ -21,6 +17,8 @@ from .image import command_for
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60  # seconds for /ping to answer 200
+PING_SECONDS = 0.05  # between /ping attempts while the server starts
+STOP_GRACE = 15  # seconds between SIGTERM and SIGKILL (SageMaker gives a container 30)
 
 
 class ServerError(RuntimeError):
@@ -48,46 +46,53 @@ def unpack_model(archive: Path, sandbox: Path) -> Path:
 
 
 class Server:
-    """One running inference server; ``url`` is its base address."""
+    """One running inference server; ``url`` is its base address. ``environment`` (an
+    ``environment.ProgramEnvironment``) says which Python runs it; ``base`` is the environment
+    it starts from."""
 
-    def __init__(self, program: Path, opt_ml: Path, port: int | None = None, workers: int = 1,
-                 children=None):
+    def __init__(self, program: Path, opt_ml: Path, children, environment, base: dict,
+                 port: int | None = None, workers: int = 1):
         self.program = Path(program)
         self.children = children
+        self.environment = environment
+        self.base = base
         self.opt_ml = Path(opt_ml)
         self.port = free_port(port)
         self.workers = workers
         self.url = f"http://{HOST}:{self.port}"
         self.log_path = self.opt_ml / "serve.log"
-        self.process: subprocess.Popen | None = None
+        self.child = None  # children.Child
+
+    @property
+    def process(self):
+        return self.child.process if self.child else None
 
     def command(self) -> list[str]:
         if (self.program / "serve").is_file():
-            return command_for(self.program / "serve")
+            return command_for(self.program / "serve", self.environment.python)
         if (self.program / "wsgi.py").is_file():
-            return [sys.executable, "-m", "gunicorn", "--chdir", str(self.program), "--bind",
-                    f"{HOST}:{self.port}", "--workers", str(self.workers), "wsgi:app"]
+            return [self.environment.python, "-m", "gunicorn", "--chdir", str(self.program),
+                    "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers), "wsgi:app"]
         raise ServerError(f"{self.program}: no `serve` program and no wsgi.py to serve")
 
     def start(self) -> "Server":
-        env = dict(os.environ, OPT_ML=str(self.opt_ml), SERVE_BIND=f"{HOST}:{self.port}",
-                   MODEL_SERVER_WORKERS=str(self.workers))
-        log = open(self.log_path, "w", encoding="utf-8")
-        popen = self.children.popen if self.children else subprocess.Popen
-        self.process = popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env,
-                             cwd=self.opt_ml, start_new_session=True)
-        log.close()
+        env = self.environment.environ(dict(self.base, OPT_ML=str(self.opt_ml),
+                                            SERVE_BIND=f"{HOST}:{self.port}",
+                                            MODEL_SERVER_WORKERS=str(self.workers)))
+        self.child = self.children.start(self.command(), log=self.log_path, env=env,
+                                         cwd=self.opt_ml, label=f"server {self.url}")
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(f"the server exited with status {self.process.returncode}: "
+            if self.child.returncode is not None:
+                self.children.check()  # stopped by Ctrl-C or a signal
+                raise ServerError(f"the server exited with status {self.child.returncode}: "
                                   f"{self.log_tail()}")
             try:
                 if self.request("GET", "/ping", timeout=2)[0] == 200:
                     return self
             except (OSError, urllib.error.URLError):
                 pass
-            time.sleep(0.1)
+            time.sleep(PING_SECONDS)
         self.stop()
         raise ServerError(f"/ping did not answer 200 within {START_TIMEOUT}s: {self.log_tail()}")
 
@@ -109,15 +114,13 @@ class Server:
             return "(no log)"
         return " | ".join(text[-lines:]) or "(empty log)"
 
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None and self.children:
-            self.children.release(process)
-        if process is None or process.poll() is not None:
+    def stop(self, wait: bool = True) -> None:
+        """SIGTERM to the server's process group, SIGKILL to it STOP_GRACE seconds later; with
+        ``wait=False`` in the background (the run waits for it before it ends)."""
+        child, self.child = self.child, None
+        if child is None:
             return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if wait:
+            self.children.stop(child, STOP_GRACE)
+        else:
+            self.children.stop_later(child, STOP_GRACE)

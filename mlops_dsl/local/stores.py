@@ -72,10 +72,12 @@ class Stores:
         return keys
 
     def export(self, workspace: Path) -> dict[str, list[str]]:
-        """Copy every store's objects to ``workspace/<store>/<key>``; returns the keys per store."""
+        """Copy every store's objects to ``workspace/<store>/<key>``; returns the keys per store
+        (a store a run stopped before creating has none)."""
         exported = {}
+        existing = {b["Name"] for b in self.s3.list_buckets().get("Buckets", [])}
         for short, bucket in self.buckets.items():
-            keys = self.keys(bucket)
+            keys = self.keys(bucket) if bucket in existing else []
             for key in keys:
                 path = Path(workspace) / short / key
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -98,8 +98,9 @@ def render(result) -> str:
     if result.succeeded:
         lines.append(f"Run succeeded in {result.seconds:.1f}s.")
     elif result.status == "ABORTED":
-        lines.append(f"Run interrupted in state {result.failed_state!r} after "
-                     f"{result.seconds:.1f}s.")
+        lines.append(f"Run interrupted ({result.stopped_by or 'Ctrl-C'}) in state "
+                     f"{result.failed_state!r} after {result.seconds:.1f}s; the programs were "
+                     "stopped and the stores exported.")
     else:
         lines.append(f"Run {result.status.lower()} at state {result.failed_state!r} "
                      f"after {result.seconds:.1f}s.")
@@ -124,6 +125,8 @@ def render(result) -> str:
     sagemaker = result.sagemaker
     for name, server in (sagemaker.endpoints.items() if sagemaker else []):
         lines.append(f"Endpoint {name}: {server.url}  (GET /ping, POST /invocations text/csv)")
+    for warning in result.warnings:
+        lines.append(f"Warning: {warning}")
     lines.append(f"Workspace: {result.run_dir}  (every store's objects, logs under work/)")
     if result.timings:
         lines.append("Time: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()
@@ -136,6 +139,7 @@ def record(result) -> dict:
     best = best_job(result)
     return {
         "status": result.status, "error": result.error, "cause": result.cause,
+        "failure_reason": explain_cause(result.cause), "stopped_by": result.stopped_by,
         "failed_state": result.failed_state, "seconds": round(result.seconds, 3),
         "best_training_job": best.name if best else None,
         "best_metrics": best.metrics if best else None,
@@ -145,6 +149,7 @@ def record(result) -> dict:
         "endpoints": {n: s.url for n, s in (result.sagemaker.endpoints.items()
                                             if result.sagemaker else [])},
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
+        "warnings": list(result.warnings), "environment": dict(result.environment),
         "stores": result.stores,
     }
 

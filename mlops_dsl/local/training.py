@@ -3,15 +3,16 @@
 The sandbox has SageMaker's layout (``input/data/<channel>/``, ``input/config/
 hyperparameters.json`` with string values, ``model/``, ``output/``). The metrics are read from the
 job's log with the MetricDefinitions regexes (the last match wins, as SageMaker's final value); the
-model folder is packed as ``model.tar.gz`` and stored at ``<S3OutputPath><job>/output/``.
+model folder is packed as ``model.tar.gz`` and stored at ``<S3OutputPath><job>/output/``; a job
+that wrote no model gets a warning. A Python ``train`` is forked from the run's fork server
+(``children``, ``forkserver``), which has imported what the program imports: each job is still a
+process of its own, with its own environment, sandbox, log and exit status.
 """
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import tarfile
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class TrainingJob:
     started: str = ""
     ended: str = ""
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     def describe(self, context, tuning_job: str | None = None) -> dict:
         """The DescribeTrainingJob response (the fields the workflow and users read)."""
@@ -91,27 +93,53 @@ def prepare_sandbox(sandbox: Path, channels: dict[str, Path], hyperparameters: d
     (sandbox / "output").mkdir()
 
 
+PER_JOB = ("OPT_ML", "TRAINING_JOB_NAME", "SM_MODEL_DIR")  # what differs between the jobs
+
+
+def shared_environment(environment, base: dict, threads: int) -> dict:
+    """What every training job of a tuning job sees, before its ``PER_JOB`` variables: the run's
+    environment ``base`` with the programs' environment activated and ``OMP_NUM_THREADS``."""
+    return environment.environ(dict(base, OMP_NUM_THREADS=str(threads)))
+
+
+def fork_server(children, environment, base: dict, program_folder: Path, work: Path,
+                threads: int):
+    """The run's fork server for the ``train`` program (None when it is not a Python program,
+    or fork servers are off), started on first use: the runner starts it before anything else,
+    so it loads while the run starts and the Glue job runs."""
+    from .pythons import imported_modules, local_modules
+
+    program = Path(program_folder) / "train"
+    command = command_for(program, environment.python)
+    if len(command) != 2 or command[0] != environment.python:
+        return None  # not a Python script: started directly, every time
+
+    def preloaded() -> list[str]:  # what `train` imports, its own modules aside
+        modules = imported_modules(program)
+        local = local_modules(program, modules)
+        return [m for m in modules if m.split(".")[0] not in local]
+
+    return children.forkserver(command[0], program,
+                               shared_environment(environment, base, threads), preloaded,
+                               work / "forkserver" / "train.log")
+
+
 def run_training_job(job: TrainingJob, context, channels: dict[str, Path], definition: dict,
                      threads: int = 1) -> TrainingJob:
     """Run ``job`` (its name, hyperparameters and sandbox set) per the TrainingJobDefinition."""
     program, stores, children = context.program, context.stores, context.children
     prepare_sandbox(job.sandbox, channels, job.hyperparameters)
-    env = dict(os.environ, OPT_ML=str(job.sandbox), TRAINING_JOB_NAME=job.name,
-               OMP_NUM_THREADS=str(threads), SM_MODEL_DIR=str(job.sandbox / "model"))
+    env = dict(shared_environment(context.environment, context.env, threads),
+               OPT_ML=str(job.sandbox),
+               TRAINING_JOB_NAME=job.name, SM_MODEL_DIR=str(job.sandbox / "model"))
     limit = definition.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
     job.started, began = now(), time.monotonic()
     log_path = job.sandbox / "output" / "training.log"
-    with open(log_path, "w", encoding="utf-8") as log:
-        process = children.popen(command_for(program / "train"), stdout=log,
-                                 stderr=subprocess.STDOUT, env=env, cwd=job.sandbox)
-        try:
-            status = process.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            status = None
-        finally:
-            children.release(process)
+    child = children.start(command_for(program / "train", context.environment.python),
+                           log=log_path, env=env, cwd=job.sandbox, label=f"training job {job.name}",
+                           server=fork_server(children, context.environment, context.env,
+                                              program, context.work, threads))
+    status = children.wait(child, timeout=limit)
     job.seconds, job.ended = time.monotonic() - began, now()
     text = log_path.read_text(encoding="utf-8", errors="replace")
     job.metrics = read_metrics(
@@ -127,6 +155,10 @@ def run_training_job(job: TrainingJob, context, channels: dict[str, Path], defin
         job.failure_reason = (f"AlgorithmError: {reason}")[:FAILURE_CHARS]
         return job
     job.status = "Completed"
+    model_files = sorted(p for p in (job.sandbox / "model").rglob("*") if p.is_file())
+    if not model_files:
+        job.warnings.append("it wrote no model (its model/ folder is empty): its "
+                            "model.tar.gz is empty, and serving it would fail")
     output = definition["OutputDataConfig"]["S3OutputPath"]
     bucket, prefix = split_uri(output.rstrip("/") + "/")
     archive = job.sandbox / "output" / "model.tar.gz"

@@ -13,15 +13,19 @@ import hashlib
 import itertools
 import json
 import os
+import threading
 
 from ..emit.tasks import sagemaker as tasks
-from .adapter import TaskFailed
-from .context import Fake, RunContext
+from .context import Fake, RunContext, TaskFailed
 from .fake import now
-from .training import TrainingJob, run_training_job
+from .training import TrainingJob, fork_server, run_training_job
 
 SEED = 20240601  # the samplers' seed: the same blueprint proposes the same hyperparameters
 MAX_NAME = 63  # SageMaker TrainingJobName: at most 63 characters
+
+
+def _import_optuna() -> None:
+    import optuna  # noqa: F401 - imported ahead, in a thread, while the Glue job runs
 
 
 def sampler_for(strategy: str, ranges: dict, max_jobs: int):
@@ -62,6 +66,13 @@ def sample(trial, ranges: dict) -> dict[str, str]:
     return values
 
 
+def concurrency(max_parallel: int, max_jobs: int) -> tuple[int, int]:
+    """(jobs at a time, threads per job): at most one job per core, the cores shared out."""
+    cores = os.cpu_count() or 1
+    parallel = max(1, min(int(max_parallel), cores, int(max_jobs)))
+    return parallel, cores // parallel or 1
+
+
 def job_name(tuning_job: str, number: int) -> str:
     digest = hashlib.sha256(f"{tuning_job}/{number}".encode()).hexdigest()[:8]
     suffix = f"-{number:03d}-{digest}"
@@ -81,6 +92,15 @@ class LocalTuner(Fake):
         self.reporter = context.reporter
         self.jobs = context.jobs
 
+    @staticmethod
+    def prepare(pipeline, children, environment, base: dict, program, work) -> None:
+        """Get ready before the run starts: start the fork server the compiled tuning job's
+        training jobs will use (it imports what ``train`` imports while moto starts and the Glue
+        job runs), and import optuna in the background."""
+        _, threads = concurrency(pipeline.tuning.max_parallel_jobs, pipeline.tuning.max_jobs)
+        fork_server(children, environment, base, program, work, threads)
+        threading.Thread(target=_import_optuna, name="import optuna", daemon=True).start()
+
     def tune_sync(self, parameters: dict, state: str) -> dict:
         import optuna
 
@@ -95,8 +115,7 @@ class LocalTuner(Fake):
         grid = grid_points(ranges) if config.get("Strategy") == "Grid" else []
         if grid:
             max_jobs = min(max_jobs, len(grid))
-        cores = os.cpu_count() or 1
-        parallel = max(1, min(int(limits.get("MaxParallelTrainingJobs", 1)), cores, max_jobs))
+        parallel, threads = concurrency(limits.get("MaxParallelTrainingJobs", 1), max_jobs)
         created = now()
         folder = self.workdir / name
         channels = {}
@@ -114,7 +133,7 @@ class LocalTuner(Fake):
         self.reporter.say(f"tuning job {name}: {max_jobs} training job(s), {parallel} at a time, "
                           f"{config.get('Strategy', 'Bayesian')} search, "
                           f"{objective['Type'].lower()} {objective['MetricName']}", indent=1)
-        finished = self._run_all(study, name, max_jobs, parallel, cores // parallel or 1,
+        finished = self._run_all(study, name, max_jobs, parallel, threads,
                                  ranges, static, definition, channels, folder, objective)
         return self._describe(name, parameters, finished, objective, created)
 
@@ -146,6 +165,9 @@ class LocalTuner(Fake):
                     job = future.result()
                     value = job.metrics.get(objective["MetricName"])
                     self.reporter.record(f"training job {index}", job.seconds)
+                    for warning in job.warnings:
+                        self.reporter.warn(f"training job {index}/{max_jobs} {job.name}: "
+                                           f"{warning}")
                     if job.status == "Completed" and value is not None:
                         study.tell(trial, value)
                         others = " ".join(f"{k} {v:g}" for k, v in job.metrics.items()
