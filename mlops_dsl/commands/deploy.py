@@ -1,5 +1,6 @@
-"""``deploy BLUEPRINT --stack-name NAME [--region R] [--profile P] [--yes]``: compile, review the
-change set, execute it, follow the stack, upload assets and data, print the outputs."""
+"""``deploy BLUEPRINT --stack-name NAME [--region R] [--profile P] [--yes] [--stack-timeout MIN]``:
+compile, review the change set, execute it, follow the stack, upload assets and data, print the
+outputs."""
 from __future__ import annotations
 
 HELP = "create or update the pipeline's stack, upload its assets and data"
@@ -13,6 +14,21 @@ def add_arguments(parser) -> None:
     add_aws(parser)
     parser.add_argument("--yes", action="store_true",
                         help="execute the change set without asking (for CI)")
+    parser.add_argument("--stack-timeout", metavar="MINUTES", type=_minutes, default=None,
+                        help="stop following the stack's events after this long (default 60; "
+                             "CloudFormation carries on either way)")
+
+
+def _minutes(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a positive number of minutes")
+    return value
 
 
 def run(args) -> int:
@@ -25,5 +41,8 @@ def _deploy(args) -> int:
     from ..deploy.apply import Options, deploy
     from ..deploy.command import compile_and_connect
 
-    compiled, aws = compile_and_connect(args)
-    return deploy(compiled, aws, Options(args.stack_name, yes=args.yes, blueprint=args.blueprint))
+    # credentials are checked by deploy itself, after its first line
+    compiled, aws = compile_and_connect(args, check_credentials=False)
+    timeout = args.stack_timeout * 60 if args.stack_timeout else None
+    return deploy(compiled, aws, Options(args.stack_name, yes=args.yes, blueprint=args.blueprint,
+                                         stack_timeout=timeout))

@@ -22,7 +22,6 @@ def run(args) -> int:
 
 
 def _diff(args) -> int:
-    from ..compiler import TEMPLATE
     from ..deploy import changeset
     from ..deploy import stack as stacks
     from ..deploy.apply import STATE_MACHINE
@@ -47,8 +46,7 @@ def _diff(args) -> int:
         if changeset.same_template(deployed, compiled.template):
             print(f"no changes: stack {args.stack_name} already matches the blueprint")
             return exit_codes.OK
-        plan = changeset.create(cf, stack, compiled.files[TEMPLATE], compiled.template)
-        changeset.delete(cf, plan)
+        plan = _preview(cf, stack, compiled)
         for line in changeset.render(plan):
             print(line)
         for replacement in replaced_names(deployed, compiled.template):
@@ -58,3 +56,25 @@ def _diff(args) -> int:
     for line in lines:
         print(f"  {line}")
     return exit_codes.OK
+
+
+def _preview(cf, stack, compiled):
+    """The change set's plan; the change set is deleted whatever happens, Ctrl-C included."""
+    from ..compiler import TEMPLATE
+    from ..deploy import changeset
+    from ..deploy.faults import Interrupted
+
+    created = []
+    try:
+        plan = changeset.create(cf, stack, compiled.files[TEMPLATE], compiled.template,
+                                on_created=created.append)
+    except KeyboardInterrupt:
+        deleted = [changeset.delete(cf, plan) for plan in created]
+        left = "" if not created else " and the preview change set was deleted" if all(deleted) \
+            else (f"; its preview change set {created[0].name} is left (it changes nothing): "
+                  f"`aws cloudformation delete-change-set --stack-name {stack.name} "
+                  f"--change-set-name {created[0].name}` removes it")
+        raise Interrupted(f"diff stopped by Ctrl-C; stack {stack.name} was not changed{left}",
+                          "rerun diff when you are ready") from None
+    changeset.delete(cf, plan)
+    return plan

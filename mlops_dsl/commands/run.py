@@ -37,11 +37,13 @@ def _run_in_aws(args) -> int:
     from ..deploy import stack as stacks
     from ..deploy.apply import STATE_MACHINE, STATE_MACHINE_OUTPUT
     from ..deploy.command import compile_and_connect
-    from ..deploy.faults import DeployError
+    from ..deploy.faults import DeployError, Interrupted
 
     if not args.stack_name:
         raise DeployError("run needs --stack-name NAME (the stack deploy created), or --local to "
-                          "run on this machine")
+                          "run on this machine",
+                          f"rerun as `python -m mlops_dsl run {args.blueprint} --stack-name NAME`, "
+                          "or add --local")
     compiled, aws = compile_and_connect(args)
     cf = aws.client("cloudformation")
     stack = stacks.require_deployed(cf, args.stack_name)
@@ -63,7 +65,14 @@ def _run_in_aws(args) -> int:
     if not args.follow:
         print("follow it with --follow, or in the Step Functions console")
         return exit_codes.OK
-    result = executions.follow(sfn, execution)
+    try:
+        result = executions.follow(sfn, execution)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "stopped following the run (Ctrl-C); the run itself goes on in AWS",
+            f"follow it in the Step Functions console or with `aws stepfunctions describe-execution "
+            f"--execution-arn {execution}`; to stop it: `aws stepfunctions stop-execution "
+            f"--execution-arn {execution}`") from None
     if result.status == "SUCCEEDED":
         print("run SUCCEEDED")
         return exit_codes.OK

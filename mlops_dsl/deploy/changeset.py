@@ -75,8 +75,9 @@ def _template_argument(body: bytes, template_url: str | None) -> dict:
 
 
 def create(cf, stack: Stack, body: bytes, template: dict, *, template_url: str | None = None,
-           out=print) -> Plan:
-    """Create a change set for ``stack`` and wait until CloudFormation has computed it."""
+           out=print, on_created=None) -> Plan:
+    """Create a change set for ``stack`` and wait until CloudFormation has computed it;
+    ``on_created(plan)`` is told as soon as it exists (so that an interruption can delete it)."""
     kind = "UPDATE" if stack.exists else "CREATE"
     name = f"mlops-dsl-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     plan = Plan(stack.name, kind, name)
@@ -89,6 +90,8 @@ def create(cf, stack: Stack, body: bytes, template: dict, *, template_url: str |
         plan.arn = cf.create_change_set(**arguments)["Id"]
     except Exception as error:  # noqa: BLE001
         raise translate(error, f"creating a change set for stack {stack.name}") from None
+    if on_created is not None:
+        on_created(plan)
     _wait_until_computed(cf, plan)
     return plan
 
@@ -137,12 +140,14 @@ def _describe_all(cf, plan: Plan) -> dict:
     return first
 
 
-def delete(cf, plan: Plan) -> None:
-    """Delete a change set that will not be executed (best effort: it expires anyway)."""
+def delete(cf, plan: Plan) -> bool:
+    """Delete a change set that will not be executed; True when it was. Best effort: a change
+    set left behind changes nothing (it is listed until the stack's next update or deletion)."""
     try:
         cf.delete_change_set(ChangeSetName=plan.arn, StackName=plan.stack_name)
-    except Exception:  # noqa: BLE001, S110 - an undeletable preview is harmless (it expires)
-        pass
+    except Exception:  # noqa: BLE001 - the messages then say how to delete it by hand
+        return False
+    return True
 
 
 SYMBOL = {"Add": "+", "Modify": "~", "Remove": "-", "Import": ">", "Dynamic": "?"}

@@ -38,6 +38,8 @@ def describe(cf, name: str) -> Stack:
         if "does not exist" in error.response.get("Error", {}).get("Message", ""):
             return Stack(name)
         raise translate(error, f"looking up stack {name}") from None
+    except Exception as error:  # noqa: BLE001
+        raise translate(error, f"looking up stack {name}") from None
     if not found:
         return Stack(name)
     data = found[0]

@@ -74,3 +74,15 @@ def fake_docker(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_DOCKER_LOG", str(log))
     return lambda: [json.loads(line) for line in log.read_text().splitlines()]
+
+
+@pytest.fixture
+def fault_proxy(moto_server, monkeypatch):
+    """A fault-injecting proxy (``fault_proxy.FaultProxy``) in front of the moto server; every
+    client of the test goes through it."""
+    from fault_proxy import FaultProxy
+
+    proxy = FaultProxy(moto_server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield proxy
+    proxy.stop()
