@@ -11,8 +11,9 @@ if _sys.argv[:1] == ["-m"]:  # python -m mlops_dsl, being located: see _as_modul
 
     _drop()
 from .dsl import (DEFAULT_RANGES, BatchTransform, Blueprint, Bound, BuiltInImage, ByoImage,
-                  Categorical, Continuous, Endpoint, Environment, FeatureStore, Gate, GlueTransform,
-                  Integer, LocalData, Objective, Training, Tuning, maximize, metric, minimize)
+                  Categorical, Continuous, DriftCheck, Endpoint, Environment, FeatureStore, Gate,
+                  GlueTransform, Integer, LocalData, ModelRegistry, Notifications, Objective,
+                  Rollout, SpotTraining, Training, Tuning, maximize, metric, minimize)
 from .errors import BlueprintError, Location, Problem
 
 __version__ = "0.1.0"
@@ -34,7 +35,8 @@ def load(path, *, name=None):
 
 __all__ = [
     "BatchTransform", "Blueprint", "BlueprintError", "Bound", "BuiltInImage", "ByoImage",
-    "Categorical", "Continuous", "DEFAULT_RANGES", "Endpoint", "Environment", "FeatureStore", "Gate",
-    "GlueTransform", "Integer", "LocalData", "Location", "Objective", "Problem", "Training",
-    "Tuning", "__version__", "compile_blueprint", "load", "maximize", "metric", "minimize",
+    "Categorical", "Continuous", "DEFAULT_RANGES", "DriftCheck", "Endpoint", "Environment",
+    "FeatureStore", "Gate", "GlueTransform", "Integer", "LocalData", "Location", "ModelRegistry",
+    "Notifications", "Objective", "Problem", "Rollout", "SpotTraining", "Training", "Tuning",
+    "__version__", "compile_blueprint", "load", "maximize", "metric", "minimize",
 ]

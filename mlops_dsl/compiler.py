@@ -14,6 +14,8 @@ from .model import Pipeline, resolve
 from .validate.blueprint import blueprint_warnings, check_blueprint
 from .validate.image import check_image
 from .validate.literals import check_literals
+from .validate.lifecycle import check_lifecycle
+from .validate.production import check_production
 
 TEMPLATE = "template.json"
 WORKFLOW = "statemachine.asl.json"
@@ -60,7 +62,9 @@ def compile_blueprint(bp: Blueprint, *, name: str | None = None) -> Compiled:
     if not isinstance(bp, Blueprint):
         raise TypeError(f"expected a Blueprint, got {type(bp).__name__}")
     name = name or bp.name or bp.name_prefix
-    problems = [*check_blueprint(bp), *check_image(bp), *check_literals(bp), *_name_problem(bp, name)]
+    problems = [*check_blueprint(bp), *check_image(bp), *check_literals(bp), *check_production(bp),
+                *check_lifecycle(bp),
+                *_name_problem(bp, name)]
     try:
         pipeline = resolve(bp, name)
     except BlueprintError as error:

@@ -44,6 +44,9 @@ def moto_server_url():
     """Start one moto server on 127.0.0.1 for the whole session and return its URL."""
     from moto.server import ThreadedMotoServer
 
+    import moto_fixes
+
+    moto_fixes.apply()
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -53,7 +53,8 @@ def test_template_has_no_cfn_lint_errors_or_warnings(path, compiled):
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
 def test_template_fits_inline_limit_and_embeds_workflow(path, compiled):
     result = compiled[path.name]
-    assert len(result.files[TEMPLATE]) < MAX_INLINE_BODY_BYTES
+    if not (result.pipeline.rollout or result.pipeline.registry):  # those stage it (deploy.md)
+        assert len(result.files[TEMPLATE]) < MAX_INLINE_BODY_BYTES
     machine = result.template["Resources"]["StateMachine"]["Properties"]
     embedded = json.loads(machine["DefinitionString"]["Fn::Sub"])
     assert embedded == json.loads(result.files[WORKFLOW])

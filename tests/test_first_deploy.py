@@ -79,12 +79,12 @@ def _explicit_names(value, key: str = "") -> set[str]:
     found = set()
     if isinstance(value, dict):
         for inner_key, inner in value.items():
-            if inner_key != "Command":
+            if inner_key not in ("Command", "Dimensions"):  # a Glue job's kind; a metric's keys
                 found |= _explicit_names(inner, inner_key)
     elif isinstance(value, list):
         for inner in value:
             found |= _explicit_names(inner, key)
-    elif isinstance(value, str) and key.endswith("Name") and key not in ("PolicyName",):
+    elif isinstance(value, str) and key.endswith("Name") and key not in ("PolicyName", "MetricName"):
         found.add(value.lower())
     return found
 
@@ -113,8 +113,11 @@ def test_two_stacks_with_different_prefixes_share_no_physical_name(path):
               for prefix in ("team-a", "team-b")]
     names = [_explicit_names(c.template["Resources"]) | _called_names(c.definition) for c in stacks]
     shared = names[0] & names[1]
-    endpoint = {blueprint.deployment.name.lower()} if stacks[0].pipeline.is_endpoint else set()
-    assert shared == endpoint, "only the endpoint name (the user's public contract) is shared"
+    public = {blueprint.deployment.name.lower()} if stacks[0].pipeline.is_endpoint else set()
+    if blueprint.model_registry:
+        public.add(blueprint.model_registry.group_name.lower())
+    assert shared == public, "only the endpoint's and the model group's names (the user's " \
+                             "public contracts) are shared"
     # What a run of stack B names its SageMaker jobs, models and configs is outside every IAM
     # pattern of stack A, and the other way round.
     job_name = _job_name_handler()
@@ -194,7 +197,8 @@ def test_error_names_are_the_ones_each_kind_of_integration_reports(workflows):
             if state["Type"] != "Task":
                 continue
             api = state["Resource"].split(":::", 1)[1]
-            service = {"sagemaker": "SageMaker", "glue": "Glue", "s3": "S3", "lambda": "Lambda"}
+            service = {"sagemaker": "SageMaker", "glue": "Glue", "s3": "S3", "lambda": "Lambda",
+                       "sns": "SNS", "cloudwatch": "CloudWatch"}
             sdk = api.startswith("aws-sdk:")
             label = service[api.split(":")[1 if sdk else 0]]
             errors = [e for r in state.get("Retry", ()) for e in r["ErrorEquals"]]

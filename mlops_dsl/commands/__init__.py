@@ -5,7 +5,8 @@ are imported inside ``run``), so ``--help`` and ``--version`` stay instant. To a
 its module name to ``COMMANDS``.
 """
 
-COMMANDS = ("new", "compile", "validate", "graph", "diff", "deploy", "push-image", "run", "migrate")
+COMMANDS = ("new", "compile", "validate", "graph", "diff", "deploy", "push-image", "run",
+            "approve", "migrate")
 
 
 def add_blueprint(parser) -> None:

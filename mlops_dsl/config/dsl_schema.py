@@ -33,7 +33,10 @@ def annotation_schema(annotation, path: SchemaPath, deferred: set) -> dict:
         if len(present) != 1:
             raise TypeError(f"no JSON form for {annotation!r}: give the config row a form")
         schema = annotation_schema(present[0], path, deferred)
-        schema["type"] = [schema["type"], "null"]
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = [*kinds, "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
         return schema
     origin = typing.get_origin(base)
     if origin is typing.Literal:

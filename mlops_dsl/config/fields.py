@@ -15,10 +15,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..dsl import BatchTransform, Blueprint, Endpoint
+from ..dsl import (BatchTransform, Blueprint, DriftCheck, Endpoint, ModelRegistry, Notifications,
+                   Rollout, SpotTraining)
 from ..dsl._fields import options, split
 from ..dsl._node import Node, hints
-from .forms import ABSENT, Bounds, Choice, Chooses, Form, Metrics, OneOrMany, Ranges
+from .forms import (ABSENT, Bounds, Choice, Chooses, Form, Metrics, OneOrMany, OptionalNode,
+                    Ranges)
 
 ENDPOINT = "Create Model Endpoint Config"
 BATCH = "Batch Transform"
@@ -138,6 +140,28 @@ CONFIG_FIELDS: tuple[Input, ...] = (
     Input("train_local_path", "data.train",
           "local training data, uploaded by deploy and run; null if you upload it yourself"),
     Input("score_local_path", "data.score", "local scoring data; null for endpoint inference"),
+    Input("endpoint_rollout", "deployment[Endpoint].rollout",
+          "how an update reaches the endpoint: {strategy: all_at_once|canary|linear, "
+          "canary_percent, linear_step_percent, wait_minutes, max_error_rate_percent, "
+          "max_p99_latency_ms}; alarms roll it back", form=OptionalNode(Rollout), extension=True),
+    Input("model_registry", "model_registry",
+          "register each model that passes the gate: {group_name, approval: auto|manual}",
+          form=OptionalNode(ModelRegistry), extension=True),
+    Input("notifications", "notifications",
+          "e-mail runs that end in one of events: {emails, events}",
+          form=OptionalNode(Notifications), extension=True),
+    Input("training_schedule", "training_schedule",
+          "also start a run on this schedule (cron(...) or rate(...), UTC), on the training data "
+          "at the compiled key", extension=True),
+    Input("spot_training", "spot_training",
+          "managed spot training: {max_wait_minutes}", form=OptionalNode(SpotTraining),
+          extension=True),
+    Input("max_runtime_minutes", "max_runtime_minutes",
+          "longest run of one training job (default 1440) and of the batch transform",
+          extension=True),
+    Input("drift_check", "drift_check",
+          "compare the scoring data with the training data before a batch transform: "
+          "{max_psi, on_drift: fail|warn}", form=OptionalNode(DriftCheck), extension=True),
 )
 
 

@@ -92,6 +92,53 @@ class Chooses(Form):
         return None
 
 
+class OptionalNode(Form):
+    """An optional DSL value written as an object of its own fields, or null for none
+    (``endpoint_rollout``, ``model_registry``, ``notifications``): the keys are the DSL's field
+    names, and each value is held to its field's declaration."""
+
+    def __init__(self, cls: type):
+        self.cls = cls
+
+    def load(self, value, pointer, build):
+        if value is None:
+            return None
+        declared = hints(self.cls)
+        fields = {key: terraform_scalar(item, declared[key]) for key, item in value.items()}
+        return build(self.cls, fields, {key: f"{pointer}/{key}" for key in value})
+
+    def dump(self, value):
+        import dataclasses
+
+        if value is None or value is ABSENT:
+            return None
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not f.name.startswith("_")}
+
+    def schema(self, annotation, path, deferred):
+        import dataclasses
+
+        declared = hints(self.cls)
+        properties, required = {}, []
+        for item in dataclasses.fields(self.cls):
+            if item.name.startswith("_"):
+                continue
+            properties[item.name] = annotation_schema(declared[item.name],
+                                                      (*path, "properties", item.name), deferred)
+            if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+                required.append(item.name)
+        schema = {"type": ["object", "null"], "properties": properties, "additionalProperties": False}
+        if required:
+            schema["required"] = required
+        return schema
+
+    def default(self, dsl_default):
+        return None
+
+    def shown(self, value) -> str:
+        return "`null`"
+
+
 class _Absent:
     def __repr__(self) -> str:
         return "ABSENT"

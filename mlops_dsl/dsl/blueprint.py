@@ -17,6 +17,8 @@ from ._node import Node, node
 from .components import (BatchTransform, BuiltInImage, ByoImage, Endpoint, Environment,
                          FeatureStore, GlueTransform, LocalData, Training, Tuning)
 from .gate import Gate
+from .lifecycle import DriftCheck, RuntimeMinutes, Schedule, SpotTraining
+from .production import ModelRegistry, Notifications
 
 JOB_NAME_MAX = 18  # seed: job_name + "-" + 13-character timestamp must fit SageMaker's 32
 
@@ -62,6 +64,12 @@ class Blueprint(Node):
     deployment: Endpoint | BatchTransform = field(default_factory=BatchTransform)
     feature_store: FeatureStore = field(default_factory=FeatureStore)
     data: LocalData = field(default_factory=LocalData)
+    model_registry: ModelRegistry | None = None
+    notifications: Notifications | None = None
+    training_schedule: Schedule | None = None  # also start a run on this schedule
+    spot_training: SpotTraining | None = None
+    max_runtime_minutes: RuntimeMinutes | None = None  # per training job (default 24 h) and transform
+    drift_check: DriftCheck | None = None  # batch transform only
 
     @property
     def gate_metric(self) -> str:

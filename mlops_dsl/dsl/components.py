@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from ..errors import Location
 from ._fields import Allowed, Bounds, Finite, Length, NonEmpty, Pattern
 from ._node import Node, node, relocate
+from .production import Rollout
 
 Text = Annotated[str, NonEmpty()]
 """A path or a name that must not be empty."""
@@ -185,6 +186,7 @@ class Endpoint(Node):
                                  "use 1 to 63 letters, digits and hyphens")] = "training-endpoint"
     instance_type: InstanceType = "ml.m4.xlarge"
     instance_count: InstanceCount = 1
+    rollout: Rollout | None = None  # how an update reaches an endpoint that serves already
 
 
 @node

@@ -43,6 +43,10 @@ def ecr_repository(name: str) -> str:
     return regional("ecr", f"repository/{name}")
 
 
+def alarm(name: str) -> str:
+    return regional("cloudwatch", f"alarm:{name}")
+
+
 def bucket(name: str, path: str | None = None) -> str:
     """A bucket (``path`` None) or the objects under ``path`` (e.g. ``models/*``)."""
     return f"{ARN}:s3:::{name}" + ("" if path is None else "/" + path)

@@ -231,6 +231,9 @@ def states_role(pipeline: Pipeline, tasks: list[Integration]) -> Role:
     statements.append(_statement(["xray:GetSamplingRules", "xray:GetSamplingTargets",
                                   "xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"]))
     statements += _kms(pipeline)
+    if pipeline.notifications is not None and not pipeline.kms_key_arn:
+        # Publishing to the topic encrypts the message with the topic's own key.
+        statements.append(_statement(KMS_USE, [GetAtt(n.TOPIC_KEY, "Arn")]))
     # CloudWatch Logs delivery for state machine logging has no resource-level permissions.
     statements.append(_statement(["logs:CreateLogDelivery", "logs:DeleteLogDelivery",
                                   "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",

@@ -34,6 +34,14 @@ STATE_MACHINE = "StateMachine"
 STATE_MACHINE_LOGS = "StateMachineLogGroup"
 TRIGGER = "TrainingDataTrigger"
 
+ERROR_ALARM = "EndpointErrorAlarm"  # the rollout's alarms
+LATENCY_ALARM = "EndpointLatencyAlarm"
+TOPIC = "NotificationsTopic"
+TOPIC_KEY = "NotificationsKey"
+TOPIC_POLICY = "NotificationsTopicPolicy"
+RUN_STATUS_RULE = "RunStatusRule"
+MODEL_PACKAGE_GROUP = "ModelPackageGroup"
+
 PARTITION = "${AWS::Partition}"
 REGION = "${AWS::Region}"
 ACCOUNT = "${AWS::AccountId}"

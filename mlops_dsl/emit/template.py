@@ -47,7 +47,7 @@ from ..asl.fn_sub import escape
 from ..model import Pipeline
 from ..model.layout import PREDICTIONS_PREFIX, TRAIN_PREFIX
 from ..model.names import ENDPOINT_CHECK_FUNCTION, JOB_NAME_FUNCTION
-from . import handlers, iam
+from . import handlers, iam, operations
 from . import names as n
 from .workflow import Workflow
 
@@ -294,6 +294,11 @@ def _outputs(pipeline: Pipeline) -> list:
                               Value=GetAtt(n.MODEL_REPOSITORY, "RepositoryUri")))
     if not pipeline.is_endpoint:
         outputs.append(Output("AthenaDatabase", Value=pipeline.names.database))
+    if pipeline.has_topic:
+        outputs.append(Output("NotificationsTopicArn", Value=Ref(n.TOPIC),
+                              Description="Run notifications and approval requests"))
+    if pipeline.registry is not None:
+        outputs.append(Output("ModelPackageGroupName", Value=pipeline.registry.group_name))
     return outputs
 
 
@@ -388,5 +393,6 @@ def build_template(pipeline: Pipeline, workflow: Workflow) -> Template:
     template.add_resource(_glue(pipeline))
     template.add_resource(_functions(pipeline))
     template.add_resource(_state_machine(pipeline, workflow.definition))
+    template.add_resource(operations.resources(pipeline, _tags(pipeline), kms_key(pipeline)))
     template.add_output(_outputs(pipeline))
     return template

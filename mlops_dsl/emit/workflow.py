@@ -9,6 +9,7 @@ and the create-or-update decision for an endpoint.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..model import Pipeline
@@ -17,6 +18,7 @@ from ..model.layout import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MAX_TRAIN
 from ..asl.fn_sub import escape
 from ..model.origin import Traced
 from . import names as n
+from . import production
 from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed, Wait
 from .tasks import Integration, awslambda, glue, s3, sagemaker
 from .tasks.base import retry
@@ -169,9 +171,10 @@ def tuning_parameters(build: _Builder) -> dict:
     }
 
 
-def _gate(pipeline: Pipeline, on_pass) -> Choice:
+def _gate(build: _Builder, on_pass) -> Choice:
     """Deploy when the best job's objective value passes every bound: one numeric rule per bound,
     joined by ``And`` when there are several (Step Functions "Choice state": Choice Rules)."""
+    pipeline = build.pipeline
     gate = pipeline.gate
     tests = " and ".join(f"{op} {threshold:g}" for op, threshold in gate.bounds)
     fail = Fail(BELOW_THRESHOLD, error="MetricBelowThreshold",
@@ -181,8 +184,18 @@ def _gate(pipeline: Pipeline, on_pass) -> Choice:
     rules = [getattr(ChoiceRule, op)(variable=GATE_VARIABLE, value=threshold)
              for op, threshold in gate.bounds]
     choice.add_choice(rules[0] if len(rules) == 1 else ChoiceRule.And(rules), next_step=on_pass)
-    choice.default_choice(fail)
+    choice.default_choice(production.gate_miss(build, pipeline, fail))
     return choice
+
+
+def endpoint_checks(pipeline: Pipeline) -> int:
+    """How many times the run checks the endpoint before it gives up: an hour, or a rollout's
+    longest deployment and ten minutes more."""
+    rollout = pipeline.rollout
+    if rollout is None:
+        return MAX_ENDPOINT_CHECKS
+    return max(MAX_ENDPOINT_CHECKS,
+               math.ceil((rollout.max_execution_seconds + 600) / ENDPOINT_POLL_SECONDS))
 
 
 def _status_is(variable: str, statuses) -> ChoiceRule:
@@ -227,20 +240,25 @@ def _endpoint_branch(build: _Builder) -> Chain:
     create = build.add(sagemaker.CreateEndpoint(CREATE_ENDPOINT, {
         "EndpointName": endpoint_name, "EndpointConfigName.$": JOB, "Tags": build.tags()},
         prefix=prefix, endpoint=name))
-    update = build.add(sagemaker.UpdateEndpoint(UPDATE_ENDPOINT, {
-        "EndpointName": endpoint_name, "EndpointConfigName.$": JOB},
-        prefix=prefix, endpoint=name))
+    update_parameters = {"EndpointName": endpoint_name, "EndpointConfigName.$": JOB}
+    deployment_config = production.deployment_config(pipeline)
+    if deployment_config:
+        update_parameters["DeploymentConfig"] = deployment.traced("rollout", deployment_config)
+    update = build.add(sagemaker.UpdateEndpoint(
+        UPDATE_ENDPOINT, update_parameters, prefix=prefix, endpoint=name,
+        alarms=production.alarm_names(pipeline) if deployment_config else ()))
     describe = build.add(sagemaker.DescribeEndpoint(DESCRIBE_ENDPOINT, {
         "EndpointName": endpoint_name}, prefix=prefix, endpoint=name,
         result_path="$.endpoint_state"))
     shown = escape(name)
+    checks = endpoint_checks(pipeline)
     unusable = Fail(ENDPOINT_UNUSABLE, error="EndpointUnusable",
                     cause=f"The endpoint {shown} is Failed; SageMaker allows only DeleteEndpoint on "
                           f"it. Delete it (aws sagemaker delete-endpoint --endpoint-name {shown}) "
                           f"and start the run again: the run then creates it.")
     timeout = Fail(ENDPOINT_TIMEOUT, error="EndpointTimeout",
                    cause=f"The endpoint {shown} was not in service with this run's model after "
-                         f"{MAX_ENDPOINT_CHECKS} checks {ENDPOINT_POLL_SECONDS} s apart; see its "
+                         f"{checks} checks {ENDPOINT_POLL_SECONDS} s apart; see its "
                          f"status in the SageMaker console.")
     wait_busy = Wait(WAIT_BUSY, seconds=ENDPOINT_POLL_SECONDS)
     wait_busy.next(_counter(COUNT_BUSY, check))
@@ -250,7 +268,7 @@ def _endpoint_branch(build: _Builder) -> Chain:
     choice.add_choice(_status_is("$.endpoint.Status", ENDPOINT_UPDATABLE), next_step=update)
     choice.add_choice(_status_is("$.endpoint.Status", ENDPOINT_BROKEN), next_step=unusable)
     choice.add_choice(ChoiceRule.NumericGreaterThanEquals(variable="$.checks.count",
-                                                          value=MAX_ENDPOINT_CHECKS),
+                                                          value=checks),
                       next_step=timeout)
     choice.default_choice(wait_busy)  # Creating, Updating, SystemUpdating, RollingBack, Deleting
     create.next(describe)
@@ -264,14 +282,15 @@ def _endpoint_branch(build: _Builder) -> Chain:
         ChoiceRule.StringEqualsPath(variable="$.endpoint_state.EndpointConfigName", value=JOB)]),
         next_step=Succeed(ENDPOINT_SERVES))
     state_text = "States.JsonToString($.endpoint_state)"
+    kept_previous = (production.rollback(build, pipeline) if pipeline.rollout else
+                     Fail(ENDPOINT_ROLLED_BACK, error="EndpointRolledBack", cause_path=state_text))
     in_service.add_choice(ChoiceRule.StringEquals(variable=status, value="InService"),
-                          next_step=Fail(ENDPOINT_ROLLED_BACK, error="EndpointRolledBack",
-                                         cause_path=state_text))
+                          next_step=kept_previous)
     in_service.add_choice(_status_is(status, (*ENDPOINT_BROKEN, "OutOfService")),
                           next_step=Fail(ENDPOINT_FAILED, error="EndpointFailed",
                                          cause_path=state_text))
     in_service.add_choice(ChoiceRule.NumericGreaterThanEquals(variable="$.checks.count",
-                                                              value=MAX_ENDPOINT_CHECKS),
+                                                              value=checks),
                           next_step=timeout)
     in_service.default_choice(_counter(COUNT_ENDPOINT, wait))
     describe.next(in_service)
@@ -377,7 +396,7 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
     create_model = build.add(sagemaker.CreateModel(CREATE_MODEL, model_parameters, prefix=prefix))
     deploy = _endpoint_branch(build) if pipeline.is_endpoint else _batch_branch(build)
     Chain([create_model, deploy])
-    gate = _gate(pipeline, create_model)
+    gate = _gate(build, production.registration(build, pipeline, build.image(), create_model))
     uploaded.next(transform)
     compiled_key.next(transform)
     Chain([transform, job_name, tune, best, metadata, log, gate])

@@ -14,6 +14,7 @@ from .origin import Origin, Spec, origins_field
 
 JOB_NAME_FUNCTION = "job-name"  # purposes of the Lambda handlers, the suffix of their names
 ENDPOINT_CHECK_FUNCTION = "endpoint-check"
+ROLLOUT_ALARMS = ("errors", "latency")  # what the rollout alarms watch: 5XX rate, p99 latency
 STACK_TAG_CHARS = 4  # lambdas/job_name.py: job_name (18) + "-" + tag (4) + "-" + time (8) = 32
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -96,7 +97,17 @@ class Names(Spec):
         """The bring-your-own image's repository: ``<prefix>-<image name>``."""
         return None if self.image_name is None else self.join(self.image_name)
 
-    def physical(self, *, endpoint: str | None = None, batch: bool = True) -> dict[str, str]:
+    def alarm(self, watches: str) -> str:
+        """A rollout alarm on the endpoint (``errors`` or ``latency``)."""
+        return self.join("endpoint", watches)
+
+    @property
+    def topic(self) -> str:
+        """The SNS topic of run notifications and approval requests."""
+        return self.join("pipeline-events")
+
+    def physical(self, *, endpoint: str | None = None, batch: bool = True, alarms: bool = False,
+                 topic: bool = False, group: str | None = None) -> dict[str, str]:
         """Every explicit name of the stack, by what it names (for collision checks)."""
         found = {"Glue job": self.glue_job, "Glue security configuration":
                  self.glue_security_configuration, "state machine": self.state_machine,
@@ -109,6 +120,12 @@ class Names(Spec):
         if endpoint is not None:
             found.update({"SageMaker endpoint": endpoint,
                           "Lambda function endpoint-check": self.function(ENDPOINT_CHECK_FUNCTION)})
+        if alarms:
+            found.update({f"CloudWatch alarm {w}": self.alarm(w) for w in ROLLOUT_ALARMS})
+        if topic:
+            found["SNS topic"] = self.topic
+        if group is not None:
+            found["model package group"] = group
         return found
 
     def local_bucket(self, store: str) -> str:

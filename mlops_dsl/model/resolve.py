@@ -19,6 +19,8 @@ from .metrics import metric_definitions
 from .names import Names
 from .origin import origin_of, origins_of
 from .pipeline import Pipeline
+from .lifecycle import DriftSpec, limits_of
+from .production import NotificationsSpec, RegistrySpec, RolloutSpec
 from .specs import (Asset, BatchSpec, BuiltInImageSpec, ByoImageSpec, DataSpec, EndpointSpec,
                     GateSpec, RangeSpec, TrainingSpec, TransformSpec, TuningSpec)
 
@@ -59,6 +61,19 @@ def _range(item) -> RangeSpec:
                      name=item.name, min_value=number_text(item.min),
                      max_value=number_text(item.max), scaling=item.scaling,
                      origins=origins_of(item, "name", "min", "max", "scaling"))
+
+
+def _rollout(rollout) -> RolloutSpec | None:
+    if rollout is None:
+        return None
+    return RolloutSpec(strategy=rollout.strategy, canary_percent=rollout.canary_percent,
+                       linear_step_percent=rollout.linear_step_percent,
+                       wait_seconds=rollout.wait_minutes * 60,
+                       max_error_rate_percent=float(rollout.max_error_rate_percent),
+                       max_p99_latency_ms=float(rollout.max_p99_latency_ms),
+                       origins=origins_of(rollout, "strategy", "canary_percent",
+                                          "linear_step_percent", "wait_minutes",
+                                          "max_error_rate_percent", "max_p99_latency_ms"))
 
 
 def _files(bp: Blueprint):
@@ -140,8 +155,9 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
     if isinstance(deployment, Endpoint):
         target = EndpointSpec(name=deployment.name, instance_type=deployment.instance_type,
                               instance_count=deployment.instance_count,
+                              rollout=_rollout(deployment.rollout),
                               origins=origins_of(deployment, "name", "instance_type",
-                                                 "instance_count"))
+                                                 "instance_count", "rollout"))
     else:
         target = BatchSpec(instance_type=deployment.instance_type,
                            instance_count=deployment.instance_count,
@@ -196,6 +212,19 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
                       score_key=SCORE_PREFIX + (data["score"].name if data["score"] else "score.csv"),
                       train_written=bp.data.train, score_written=bp.data.score,
                       origins=origins_of(bp.data, "train", "score")),
+        registry=None if bp.model_registry is None else RegistrySpec(
+            group_name=bp.model_registry.group_name, approval=bp.model_registry.approval,
+            origins=origins_of(bp.model_registry, "group_name", "approval")),
+        notifications=None if bp.notifications is None else NotificationsSpec(
+            emails=tuple(bp.notifications.emails), events=tuple(bp.notifications.events),
+            origins=origins_of(bp.notifications, "emails", "events")),
+        limits=limits_of(bp.max_runtime_minutes,
+                         bp.spot_training.max_wait_minutes if bp.spot_training else None,
+                         origins_of(bp, "max_runtime_minutes", "spot_training")),
+        schedule=bp.training_schedule,
+        drift=None if bp.drift_check is None else DriftSpec(
+            max_psi=float(bp.drift_check.max_psi), on_drift=bp.drift_check.on_drift,
+            origins=origins_of(bp.drift_check, "max_psi", "on_drift")),
         where=bp.where,
         origins={**origins_of(bp, "name_prefix", "job_name", "tags", "kms_key", "credentials_file"),
                  **origins_of(bp.environment, "region", "vpc_id", "private_subnets"),

@@ -132,6 +132,7 @@ class EndpointSpec(Spec):
     name: str
     instance_type: str
     instance_count: int
+    rollout: object = None  # production.RolloutSpec, or None: an update replaces at once
     origins: dict[str, Origin] = origins_field()
 
     @property

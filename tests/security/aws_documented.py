@@ -72,7 +72,18 @@ INTEGRATIONS = {
                                             ("sagemaker:CreateEndpoint",)),
     "sagemaker:updateEndpoint": Integration(f"{SFN_GUIDE}/connect-sagemaker.html",
                                             ("sagemaker:UpdateEndpoint",)),
+    # sns-iam.html: Publish, for the request-response and the callback (.waitForTaskToken) forms
+    "sns:publish": Integration(f"{SFN_GUIDE}/sns-iam.html", ("sns:Publish",)),
+    "sns:publish.waitForTaskToken": Integration(f"{SFN_GUIDE}/sns-iam.html", ("sns:Publish",)),
 }
+# An update with auto-rollback: "your IAM execution role has permission to perform the
+# cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify"
+ROLLBACK_ALARMS = Documented(f"{SAGEMAKER_GUIDE}/deployment-guardrails-configuration.html",
+                             ("cloudwatch:DescribeAlarms",))
+# Publishing to a topic encrypted with a customer-managed key: the publisher needs GenerateDataKey
+# and Decrypt on it (sns-key-management.html, "Configuring KMS permissions for AWS services").
+TOPIC_KEY = Documented("https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
+                       ("kms:Decrypt", "kms:GenerateDataKey"))
 # The managed rule's own calls (every .sync policy on sagemaker-iam.html has this statement).
 SYNC_RULE = Documented(f"{SFN_GUIDE}/sagemaker-iam.html",
                        ("events:PutTargets", "events:PutRule", "events:DescribeRule"))
@@ -82,6 +93,11 @@ SDK_ACTIONS = {
     # "you must have s3:GetObject on the source object and s3:PutObject on the destination"
     "s3:CopyObject": Documented("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html",
                                 ("s3:GetObject", "s3:PutObject")),
+    # A version of a model package group is model-package/<group>/<version> (CreateModelPackage's
+    # ModelPackageArn), and the action authorizes on it and on the group.
+    "sagemaker:CreateModelPackage": Documented(
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html",
+        ("sagemaker:CreateModelPackage",)),
 }
 LOGGING = Documented(f"{SFN_GUIDE}/cw-logs.html#cloudwatch-iam-policy",
                      ("logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",

@@ -16,7 +16,8 @@ def physical_name(template: dict, logical_id: str) -> str:
     properties = template["Resources"][logical_id].get("Properties", {})
     if isinstance(properties.get("DatabaseInput", {}).get("Name"), str):
         return properties["DatabaseInput"]["Name"]
-    for key in ("LogGroupName", "FunctionName", "StateMachineName", "RoleName", "Name", "RepositoryName"):
+    for key in ("LogGroupName", "FunctionName", "StateMachineName", "RoleName", "Name", "RepositoryName",
+                "TopicName", "AlarmName", "ModelPackageGroupName"):
         if isinstance(properties.get(key), str):
             return properties[key]
     return f"stack-{logical_id.lower()}"
@@ -32,6 +33,9 @@ def arn_of(template: dict, logical_id: str) -> str:
         "AWS::StepFunctions::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}",
         "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}:*",
         "AWS::ECR::Repository": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}",
+        "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}",
+        "AWS::KMS::Key": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{logical_id.lower()}",
+        "AWS::CloudWatch::Alarm": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}",
     }.get(kind, f"arn:aws:unknown:{REGION}:{ACCOUNT}:{logical_id}")
 
 
@@ -39,8 +43,8 @@ def ref_of(template: dict, logical_id: str) -> str:
     if logical_id in PSEUDO:
         return PSEUDO[logical_id]
     kind = template["Resources"][logical_id]["Type"]
-    if kind in ("AWS::StepFunctions::StateMachine",):
-        return arn_of(template, logical_id)
+    if kind in ("AWS::StepFunctions::StateMachine", "AWS::SNS::Topic"):
+        return arn_of(template, logical_id)  # Ref of a topic is its ARN
     if kind == "AWS::EC2::SecurityGroup":
         return "sg-0123456789abcdef0"
     return physical_name(template, logical_id)

@@ -40,7 +40,8 @@ TASK = re.compile(r"arn:[\w-]+:states:::(?P<sdk>aws-sdk:)?(?P<service>[\w-]+):(?
 ECR_IMAGE = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[\w-]+)\.amazonaws\.com(?:\.cn)?/"
                        r"(?P<name>[^:@]+)")
 # ARN parts the Service Authorization Reference names differently from the API's parameters.
-PARAMETER_OF = {"BucketName": "Bucket", "ObjectName": "Key", "CrawlerName": "Name"}
+PARAMETER_OF = {"BucketName": "Bucket", "ObjectName": "Key", "CrawlerName": "Name", "TopicName": "TopicArn",
+                "AlarmName": "AlarmNames"}
 EXECUTION = {"Name": "run-1", "Id": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:pipeline:run-1",
              "StartTime": "2024-03-09T07:05:01Z"}
 ENI = "eni-0123456789abcdef0"
@@ -134,6 +135,8 @@ def _expression(text: str, data):
     """A ``.$`` value: a path, ``$$.Execution.*``, States.Format or States.JsonToString."""
     if text.startswith("$$.Execution."):
         return EXECUTION[text.removeprefix("$$.Execution.")]
+    if text == "$$.Task.Token":  # a callback task's token
+        return "AQB8AAAAKgAAAAMAAAAA"
     if text.startswith("$"):
         return _path(data, text)
     if text.startswith("States.MathAdd(") and text.endswith(")"):
@@ -201,7 +204,9 @@ def _result(template: dict, task: dict, tasks: list[dict]):
         # SageMaker names a tuning job's training jobs <tuning job>-<NNN>-<8 hex digits>.
         return {"BestTrainingJob": {"TrainingJobName": f"{params['HyperParameterTuningJobName']}"
                                                        "-001-0a1b2c3d",
-                                    "FinalHyperParameterTuningJobObjectiveMetric": {"Value": 0.9}}}
+                                    "FinalHyperParameterTuningJobObjectiveMetric": {
+                                        "MetricName": "roc_auc", "Value": 0.9}},
+                "HyperParameterTuningJobName": params["HyperParameterTuningJobName"]}
     if api == "describeTrainingJob":
         # The model artifact is S3OutputPath/<training job>/output/model.tar.gz (OutputDataConfig).
         (output,) = [t["params"]["TrainingJobDefinition"]["OutputDataConfig"]["S3OutputPath"]
@@ -309,8 +314,11 @@ def derive(compiled, sar) -> dict[str, dict[tuple[str, str], str]]:
     for resource in resources.values():
         if resource["Type"] == "AWS::Events::Rule":
             for target in resource["Properties"]["Targets"]:
+                if "RoleArn" not in target:
+                    continue  # a topic target is allowed by the topic's policy, not a role
                 needs.add(roles["events.amazonaws.com"], aws.START_EXECUTION,
                           aws.START_EXECUTION.actions, resolve(template, target["Arn"]))
+    _topic_key(needs, template, tasks, roles["states.amazonaws.com"])
     key = compiled.pipeline.kms_key_arn
     if key:  # every role that reads or writes objects uses the key
         for role, items in list(needs.items.items()):
@@ -324,6 +332,8 @@ def _state_machine(needs: Needs, template: dict, tasks: list[dict], role: str) -
     import botocore.session
 
     session = botocore.session.get_session()
+    rollout_updates = {t["name"] for t in tasks if t["api"] == "updateEndpoint"
+                       and "DeploymentConfig" in t["params"]}
     for task in tasks:
         service, api, params = task["service"], task["api"], task["params"]
         if task["sdk"]:
@@ -333,6 +343,14 @@ def _state_machine(needs: Needs, template: dict, tasks: list[dict], role: str) -
             if documented and operation == "CopyObject":  # read the source, write the copy
                 needs.add(role, documented, "s3:GetObject", f"arn:aws:s3:::{params['CopySource']}")
                 needs.add_scoped(role, documented, "s3:PutObject", params)
+                continue
+            if documented and operation == "CreateModelPackage":  # a new version of a group
+                group = params["ModelPackageGroupName"].lower()
+                needs.add(role, documented, "sagemaker:CreateModelPackage",
+                          needs.sar.arn("sagemaker", "model-package",
+                                        {"ModelPackageName": f"{group}/*"}),
+                          needs.sar.arn("sagemaker", "model-package-group",
+                                        {"ModelPackageGroupName": group}))
                 continue
             assert documented is None, f"{service}:{operation}: handle {documented.page}"
             integration = aws.Integration(f"{aws.SFN_GUIDE}/supported-services-awssdk.html",
@@ -345,6 +363,11 @@ def _state_machine(needs: Needs, template: dict, tasks: list[dict], role: str) -
         main = integration.actions[0]
         targets = {kind: _arns(needs.sar, main.split(":")[0], kind, params)
                    for kind in needs.sar.required_types(main)}
+        if task["name"] in rollout_updates:  # auto-rollback reads the alarms it names
+            alarms = [a["AlarmName"] for a in params["DeploymentConfig"][
+                "AutoRollbackConfiguration"]["Alarms"]]
+            needs.add(role, aws.ROLLBACK_ALARMS, "cloudwatch:DescribeAlarms",
+                      *_arns(needs.sar, "cloudwatch", "alarm", {"AlarmNames": alarms}))
         assert all(targets.values()), f"{task['name']}: {main} on {targets}"
         for action in integration.actions:
             arns = [arn for kind, found in targets.items() for arn in found
@@ -370,6 +393,18 @@ def _state_machine(needs: Needs, template: dict, tasks: list[dict], role: str) -
                 needs.add_scoped(role, aws.LOGGING, aws.LOGGING.actions, {})
             if properties.get("TracingConfiguration", {}).get("Enabled"):
                 needs.add_scoped(role, aws.TRACING, aws.TRACING.actions, {})
+
+
+def _topic_key(needs: Needs, template: dict, tasks: list[dict], role: str) -> None:
+    """Publishing to a topic under a customer-managed key uses the key."""
+    topics = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::SNS::Topic"]
+    publishes = any(task["service"] == "sns" for task in tasks)
+    for topic in topics:
+        key = topic.get("KmsMasterKeyId")
+        if publishes and key and key != "alias/aws/sns":
+            needs.add(role, aws.TOPIC_KEY, aws.TOPIC_KEY.actions, resolve(template, key)
+                      if not isinstance(key, dict) or "Ref" not in key else
+                      f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key['Ref'].lower()}")
 
 
 def _sagemaker(needs: Needs, template: dict, tasks: list[dict], role: str) -> None:

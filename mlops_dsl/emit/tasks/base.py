@@ -57,7 +57,8 @@ class Integration:
     RULES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, name: str, parameters: dict, *, result_path=None, result_selector=None,
-                 comment: str | None = None, retry=None, catch=None):
+                 comment: str | None = None, retry=None, catch=None,
+                 timeout_seconds: int | None = None):
         self.name = name
         self.parameters = parameters
         self.result_path = result_path
@@ -65,6 +66,7 @@ class Integration:
         self.comment = comment
         self.retries = retry
         self.catch = catch
+        self.timeout_seconds = timeout_seconds
 
     @classmethod
     def resource(cls) -> str:
@@ -92,4 +94,6 @@ class Integration:
             fields["comment"] = self.comment
         if self.catch is not None:
             fields["catch"] = self.catch
+        if self.timeout_seconds is not None:
+            fields["timeout_seconds"] = self.timeout_seconds
         return Task(self.name, **fields), origins

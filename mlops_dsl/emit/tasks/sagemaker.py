@@ -101,8 +101,20 @@ class CreateEndpoint(_EndpointCall):
 
 
 class UpdateEndpoint(_EndpointCall):
+    """``sagemaker:updateEndpoint``; with a rollout, SageMaker reads its alarms as the caller:
+    "your IAM execution role has permission to perform the cloudwatch:DescribeAlarms action on the
+    auto-rollback alarms" (SageMaker deployment guardrails, auto-rollback configuration)."""
+
     API = "sagemaker:updateEndpoint"
     ACTIONS = ("sagemaker:UpdateEndpoint",)
+
+    def __init__(self, name: str, parameters: dict, *, alarms: tuple[str, ...] = (), **state):
+        super().__init__(name, parameters, **state)
+        self.alarms = alarms
+
+    def grants(self) -> list[Grant]:
+        extra = [Grant(("cloudwatch:DescribeAlarms",), tuple(arns.alarm(a) for a in self.alarms))]
+        return super().grants() + (extra if self.alarms else [])
 
 
 class DescribeEndpoint(_EndpointCall):
@@ -114,6 +126,23 @@ class DescribeEndpoint(_EndpointCall):
     def grants(self) -> list[Grant]:
         return [Grant(("sagemaker:DescribeEndpoint",),
                       (arns.sagemaker("endpoint", self.endpoint.lower()),))]
+
+
+class CreateModelPackage(_SageMaker):
+    """``aws-sdk:sagemaker:createModelPackage``: a new version in the model package group."""
+
+    API = "aws-sdk:sagemaker:createModelPackage"
+    TRANSIENT = SDK_TRANSIENT
+
+    def __init__(self, name: str, parameters: dict, *, group: str, **state):
+        super().__init__(name, parameters, prefix="", **state)
+        self.group = group.lower()
+
+    def grants(self) -> list[Grant]:
+        # A versioned package is model-package/<group>/<version> (Service Authorization Reference).
+        return [Grant(("sagemaker:CreateModelPackage",),
+                      (arns.sagemaker("model-package", f"{self.group}/*"),
+                       arns.sagemaker("model-package-group", self.group)))]
 
 
 class CreateTransformJobSync(_SageMaker):
