@@ -86,11 +86,14 @@ def _write(target, compiled) -> None:
     from ..artifacts import write_folder
     from ..compiler import TEMPLATE, WORKFLOW
     from ..errors import shown_path
+    from ..model.lifecycle import plan
 
     write_folder(target, compiled.files)
     print(f"compiled {compiled.pipeline.name}: {shown_path(target)}/")
     print(f"  {TEMPLATE}  {compiled.resource_count} resources, {len(compiled.files[TEMPLATE]):,} bytes")
     print(f"  {WORKFLOW}  {compiled.state_count} states")
+    for line in plan(compiled.pipeline):
+        print(f"  plan: {line}")
     for asset in compiled.pipeline.assets:
         print(f"  {shown_path(asset.key)}")
     for note in compiled.notes:

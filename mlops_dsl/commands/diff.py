@@ -28,6 +28,7 @@ def _diff(args) -> int:
     from ..deploy.command import compile_and_connect
     from ..deploy.replacements import replaced_names
     from ..asl.diff import diff
+    from ..model.lifecycle import plan
 
     compiled, aws = compile_and_connect(args)
     cf = aws.client("cloudformation")
@@ -54,6 +55,9 @@ def _diff(args) -> int:
     lines = diff(deployed_definition, compiled.definition)
     print("workflow:" if lines else "workflow: unchanged")
     for line in lines:
+        print(f"  {line}")
+    print("plan (what one run may use):")
+    for line in plan(compiled.pipeline):
         print(f"  {line}")
     return exit_codes.OK
 

@@ -21,6 +21,8 @@ def add_arguments(parser) -> None:
     local.add_argument("--local-image", metavar="DIR", help="model container folder for --local")
     local.add_argument("--no-serve", action="store_true", help="with --local: do not serve the model")
     local.add_argument("--workspace", metavar="DIR", help="with --local: where the run's files go")
+    local.add_argument("--as-scheduled", action="store_true",
+                       help="with --local: start as the training schedule would (its run input)")
 
 
 def run(args) -> int:

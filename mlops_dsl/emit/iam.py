@@ -14,8 +14,9 @@ from troposphere.iam import Policy, Role
 from ..asl.fn_sub import escape
 from ..model import Pipeline
 from ..model.images import parse_ecr_uri
-from ..model.layout import (ASSETS_PREFIX, EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MODEL_PREFIX,
-                            PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
+from ..model.layout import (ASSETS_PREFIX, CHECKPOINT_PREFIX, EXTRACTS_SCORE_KEY,
+                            EXTRACTS_TRAIN_PREFIX, MODEL_PREFIX, PREDICTIONS_PREFIX,
+                            TRANSFORM_PREFIX)
 from . import arns
 from . import names as n
 from .tasks import Grant, Integration
@@ -122,6 +123,17 @@ def _image_repository(pipeline: Pipeline) -> str | None:
     return f"{arns.ARN}:ecr:{image.region}:{image.account}:repository/{image.repository}"
 
 
+def _checkpoints(pipeline: Pipeline) -> list[dict]:
+    """Managed spot training: a job uploads its checkpoints and, restarted after an
+    interruption, lists and downloads them again ("Managed Spot Training in Amazon SageMaker AI")."""
+    if not pipeline.limits.spot:
+        return []
+    return [_statement(["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                       [bucket_arn(n.sub(n.MODEL_STORE), CHECKPOINT_PREFIX + "*")]),
+            _statement(["s3:ListBucket"], [bucket_arn(n.sub(n.MODEL_STORE))],
+                       {"StringLike": {"s3:prefix": CHECKPOINT_PREFIX + "*"}})]
+
+
 def sagemaker_role(pipeline: Pipeline) -> Role:
     """Runs training jobs, the model and the batch transform."""
     batch = not pipeline.is_endpoint  # the batch transform reads the scores, writes the output
@@ -139,6 +151,7 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
         _statement(["cloudwatch:PutMetricData"], ["*"],
                    {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
         *_kms(pipeline),
+        *_checkpoints(pipeline),
     ]
     repository = _image_repository(pipeline)
     if repository is not None:

@@ -41,6 +41,8 @@ TOPIC_KEY = "NotificationsKey"
 TOPIC_POLICY = "NotificationsTopicPolicy"
 RUN_STATUS_RULE = "RunStatusRule"
 MODEL_PACKAGE_GROUP = "ModelPackageGroup"
+SCHEDULE = "TrainingSchedule"  # the lifecycle's retraining schedule and its role
+SCHEDULE_ROLE = "ScheduleRole"
 
 PARTITION = "${AWS::Partition}"
 REGION = "${AWS::Region}"

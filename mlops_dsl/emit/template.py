@@ -47,7 +47,7 @@ from ..asl.fn_sub import escape
 from ..model import Pipeline
 from ..model.layout import PREDICTIONS_PREFIX, TRAIN_PREFIX
 from ..model.names import ENDPOINT_CHECK_FUNCTION, JOB_NAME_FUNCTION
-from . import handlers, iam, operations
+from . import handlers, iam, lifecycle, operations
 from . import names as n
 from .workflow import Workflow
 
@@ -394,5 +394,6 @@ def build_template(pipeline: Pipeline, workflow: Workflow) -> Template:
     template.add_resource(_functions(pipeline))
     template.add_resource(_state_machine(pipeline, workflow.definition))
     template.add_resource(operations.resources(pipeline, _tags(pipeline), kms_key(pipeline)))
+    template.add_resource(lifecycle.schedule(pipeline, _tags(pipeline)))
     template.add_output(_outputs(pipeline))
     return template

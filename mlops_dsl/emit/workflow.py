@@ -13,12 +13,12 @@ import math
 from dataclasses import dataclass, field
 
 from ..model import Pipeline
-from ..model.layout import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, MAX_TRAINING_RUNTIME_SECONDS,
-                            METADATA_PREFIX, MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
+from ..model.layout import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, METADATA_PREFIX,
+                            MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
 from ..asl.fn_sub import escape
 from ..model.origin import Traced
 from . import names as n
-from . import production
+from . import lifecycle, production
 from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed, Wait
 from .tasks import Integration, awslambda, glue, s3, sagemaker
 from .tasks.base import retry
@@ -58,6 +58,8 @@ RENAME = "Rename batch output"
 DELETE_RAW = "Delete raw batch output"
 CRAWL = "Start output crawler"
 DONE = "Done"
+STOP_TRANSFORM = "Stop the overdue transform"
+TRANSFORM_TIMED_OUT = "Transform timed out"
 
 JOB = "$.names.JobName"
 UPLOADED_KEY = "$.detail.object.key"  # EventBridge's S3 "Object Created" event
@@ -149,7 +151,8 @@ def tuning_parameters(build: _Builder) -> dict:
         "ResourceConfig": {"InstanceType": training.traced("instance_type"),
                            "InstanceCount": training.traced("instance_count"),
                            "VolumeSizeInGB": training.traced("volume_gb")},
-        "StoppingCondition": {"MaxRuntimeInSeconds": MAX_TRAINING_RUNTIME_SECONDS},
+        "StoppingCondition": lifecycle.stopping_condition(pipeline),
+        **lifecycle.spot_settings(pipeline, JOB),
         "StaticHyperParameters": tuning.traced("static_hyperparameters",
                                                dict(tuning.static_hyperparameters)),
     }
@@ -297,6 +300,26 @@ def _endpoint_branch(build: _Builder) -> Chain:
     return Chain([config, start_checks, check, choice])
 
 
+def _transform_bound(build: _Builder) -> dict:
+    """With max_runtime_minutes, the transform Task times out after it, and the job is stopped
+    before the run fails: a Task's timeout ends the state, not the job it started."""
+    pipeline = build.pipeline
+    seconds = pipeline.limits.transform_timeout_seconds
+    if seconds is None:
+        return {}
+    timed_out = Fail(TRANSFORM_TIMED_OUT, error="TransformTimeout",
+                     cause=f"the batch transform ran longer than max_runtime_minutes "
+                           f"({seconds // 60}); it was stopped")
+    stop = build.add(sagemaker.StopTransformJob(
+        STOP_TRANSFORM, {"TransformJobName.$": JOB}, prefix=pipeline.names.sagemaker_prefix,
+        result_path="$.stopped",
+        catch=Catch(error_equals=["States.ALL"], next_step=timed_out, result_path="$.stopped")))
+    stop.next(timed_out)
+    return {"timeout_seconds": seconds,
+            "catch": Catch(error_equals=["States.Timeout"], next_step=stop,
+                           result_path="$.timeout")}
+
+
 def _batch_branch(build: _Builder) -> Chain:
     pipeline = build.pipeline
     deployment = pipeline.deployment
@@ -315,7 +338,8 @@ def _batch_branch(build: _Builder) -> Chain:
             "AssembleWith": "None"},
         "TransformResources": {"InstanceType": deployment.traced("instance_type"),
                                "InstanceCount": deployment.traced("instance_count")},
-        "Tags": build.tags()}, prefix=pipeline.names.sagemaker_prefix))
+        "Tags": build.tags()}, prefix=pipeline.names.sagemaker_prefix,
+        **_transform_bound(build)))
     result_name = EXTRACTS_SCORE_KEY.rsplit("/", 1)[-1] + ".out"
     rename = build.add(s3.CopyObject(RENAME, bucket=output, source_prefix=TRANSFORM_PREFIX,
                                      target_prefix=PREDICTIONS_PREFIX, parameters={

@@ -44,7 +44,8 @@ def run_local(args) -> int:
         reporter.record("compile", time.monotonic() - began)
         options = RunOptions(local_image=getattr(args, "local_image", None),
                              workspace=getattr(args, "workspace", None),
-                             fork_server=os.environ.get("MLOPS_DSL_NO_FORK_SERVER", "") in ("", "0"))
+                             fork_server=os.environ.get("MLOPS_DSL_NO_FORK_SERVER", "") in ("", "0"),
+                             scheduled=getattr(args, "as_scheduled", False))
         result = run_pipeline(compiled, options, reporter)
         with signals.shielded():
             write_record(result)

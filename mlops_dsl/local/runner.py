@@ -34,6 +34,7 @@ class RunOptions:
     workspace: Path | None = None
     run_id: str | None = None
     fork_server: bool = True  # start Python training programs from a pre-loaded fork server
+    scheduled: bool = False  # start as the training schedule does, with its input
 
 
 @dataclass
@@ -172,6 +173,11 @@ def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None
     reporter = reporter or Reporter()
     pipeline = compiled.pipeline
     _check_runnable(pipeline, compiled.definition)
+    if options.scheduled and pipeline.schedule is None:
+        raise BlueprintError([Problem(
+            "MLD520", "Blueprint.training_schedule",
+            "--as-scheduled starts a run as the training schedule would, and the blueprint has "
+            "none: set training_schedule, or run without --as-scheduled", pipeline.where)])
     program = program_folder(pipeline, options.local_image)
     with StopSignals():
         environment = program_environment(program, image_folder(pipeline, options.local_image),
@@ -186,6 +192,9 @@ def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None
         (run_dir / "statemachine.asl.json").write_text(json.dumps(definition, indent=2) + "\n")
         reporter.say(f"local run {run_id} of {pipeline.name}: workspace {run_dir}")
         reporter.say(f"image programs from {program}; {environment.summary}")
+        if options.scheduled:
+            reporter.say(f"started as the schedule {pipeline.schedule} would, on the training "
+                         f"data at {pipeline.data.train_key}")
         run = _Run(compiled, definition, names, program, environment, run_id, run_dir, reporter,
                    options)
         with _Environment(pipeline.region):
@@ -201,6 +210,15 @@ class _Run:
         self.definition, self.names, self.program = definition, names, program
         self.environment, self.run_id, self.run_dir = environment, run_id, run_dir
         self.reporter, self.options = reporter, options
+
+    def execution_input(self) -> str:
+        """What the execution starts with: nothing, as a plain run; or, with ``scheduled``, the
+        compiled schedule's own input (the template's, so both start alike)."""
+        if not self.options.scheduled:
+            return "{}"
+        from ..emit import names as n
+
+        return self.compiled.template["Resources"][n.SCHEDULE]["Properties"]["Target"]["Input"]
 
     def execute(self) -> RunResult:
         from .children import Children
@@ -286,7 +304,8 @@ class _Run:
                                              definition=json.dumps(self.definition),
                                              roleArn=names.value("StepFunctionsRole.Arn"))
                     execution = sfn.start_execution(stateMachineArn=machine_arn,
-                                                    name=self.run_id, input="{}")["executionArn"]
+                                                    name=self.run_id,
+                                                    input=self.execution_input())["executionArn"]
                     reporter.record("interpreter start", time.monotonic() - began)
                     outcome = follower.follow(poll_seconds=POLL_SECONDS)
                 except KeyboardInterrupt:

@@ -9,6 +9,7 @@ Training jobs (run by the tuner) are described from ``jobs``.
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class LocalSageMaker(Fake):
     ROUTES = {tasks.DescribeTrainingJob.API: "describe_training_job",
               tasks.CreateModel.API: "create_model",
               tasks.CreateTransformJobSync.API: "create_transform_job_sync",
+              tasks.StopTransformJob.API: "stop_transform_job",
               tasks.CreateEndpointConfig.API: "create_endpoint_config",
               tasks.CreateEndpoint.API: "create_endpoint",
               tasks.UpdateEndpoint.API: "update_endpoint",
@@ -95,9 +97,10 @@ class LocalSageMaker(Fake):
             server = self._serve_model(parameters["ModelName"], folder)
             out_bucket, out_prefix = split_uri(output + "/")
             rows = 0
+            bound = self.context.pipeline.limits.transform_timeout_seconds
             for path in inputs:
-                status, body = server.request("POST", "/invocations", path.read_bytes(),
-                                              content_type)
+                status, body = self._invoke(server, path.read_bytes(), content_type, bound,
+                                            began)
                 if status != 200:
                     raise ServerError(f"{path.name}: /invocations answered {status}: "
                                       f"{body.decode(errors='replace').strip()[:500]}")
@@ -118,6 +121,29 @@ class LocalSageMaker(Fake):
         answer.update(TransformJobStatus="Completed", TransformStartTime=created,
                       TransformEndTime=now())
         return answer
+
+    @staticmethod
+    def _invoke(server, body: bytes, content_type: str, bound: int | None, began: float):
+        """One /invocations request, within what is left of the transform's bound (the Task's
+        TimeoutSeconds in AWS): past it the state fails States.Timeout, as the Task would."""
+        left = 600.0 if bound is None else bound - (time.monotonic() - began)
+        try:
+            if left <= 0:
+                raise TimeoutError
+            return server.request("POST", "/invocations", body, content_type,
+                                  timeout=min(600.0, left))
+        except (TimeoutError, socket.timeout):
+            if bound is None:
+                raise ServerError("/invocations did not answer within 600 seconds") from None
+            raise TaskFailed("States.Timeout", f"the batch transform ran longer than {bound} "
+                                               "seconds (max_runtime_minutes)") from None
+
+    def stop_transform_job(self, parameters: dict, state: str) -> dict:
+        """StopTransformJob: a local transform has stopped by the time its Task timed out."""
+        name = parameters["TransformJobName"]
+        self.transforms.setdefault(name, {})["stopped"] = True
+        self.reporter.say(f"transform job {name} stopped", indent=1)
+        return {}
 
     def create_endpoint_config(self, parameters: dict, state: str) -> dict:
         name = parameters["EndpointConfigName"]

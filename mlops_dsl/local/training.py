@@ -124,6 +124,20 @@ def fork_server(children, environment, base: dict, program_folder: Path, work: P
                                work / "forkserver" / "train.log")
 
 
+def _restore_checkpoints(job: TrainingJob, stores, definition: dict) -> str | None:
+    """With managed spot training SageMaker syncs /opt/ml/checkpoints with CheckpointConfig's S3
+    location: filled from it when the job starts, copied back while it runs. Locally the same,
+    around the one run (no interruptions happen on this machine). Returns the location."""
+    config = definition.get("CheckpointConfig")
+    if not config:
+        return None
+    uri = config["S3Uri"].rstrip("/") + "/"
+    folder = job.sandbox / "checkpoints"
+    folder.mkdir(parents=True, exist_ok=True)
+    stores.download_prefix(uri, folder)
+    return uri
+
+
 def run_training_job(job: TrainingJob, context, channels: dict[str, Path], definition: dict,
                      threads: int = 1) -> TrainingJob:
     """Run ``job`` (its name, hyperparameters and sandbox set) per the TrainingJobDefinition."""
@@ -133,6 +147,7 @@ def run_training_job(job: TrainingJob, context, channels: dict[str, Path], defin
                OPT_ML=str(job.sandbox),
                TRAINING_JOB_NAME=job.name, SM_MODEL_DIR=str(job.sandbox / "model"))
     limit = definition.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+    checkpoints = _restore_checkpoints(job, stores, definition)
     job.started, began = now(), time.monotonic()
     log_path = job.sandbox / "output" / "training.log"
     child = children.start(command_for(program / "train", context.environment.python),
@@ -141,6 +156,9 @@ def run_training_job(job: TrainingJob, context, channels: dict[str, Path], defin
                                               program, context.work, threads))
     status = children.wait(child, timeout=limit)
     job.seconds, job.ended = time.monotonic() - began, now()
+    if checkpoints is not None:
+        bucket, prefix = split_uri(checkpoints)
+        stores.upload_folder(job.sandbox / "checkpoints", bucket, prefix)
     text = log_path.read_text(encoding="utf-8", errors="replace")
     job.metrics = read_metrics(
         text, definition.get("AlgorithmSpecification", {}).get("MetricDefinitions", []))

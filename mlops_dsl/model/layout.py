@@ -10,6 +10,7 @@ SCORE_PREFIX = "data/score/"  # feature store: the data a batch transform scores
 EXTRACTS_TRAIN_PREFIX = "train/"  # extracts store: the Glue job's training extract
 EXTRACTS_SCORE_KEY = "score/score.csv"  # extracts store: the Glue job's scoring extract
 MODEL_PREFIX = "models/"  # model store: <training job>/output/model.tar.gz
+CHECKPOINT_PREFIX = "checkpoints/"  # model store: <tuning job>/ with managed spot training
 TRANSFORM_PREFIX = "transform/"  # output store: raw batch transform output, one folder per run
 PREDICTIONS_PREFIX = "predictions/"  # output store: <run>/out.csv, crawled for Athena
 METADATA_PREFIX = "tuning-runs/"  # metadata store: <run>.json

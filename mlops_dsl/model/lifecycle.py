@@ -43,24 +43,28 @@ def limits_of(max_runtime_minutes: int | None, spot_wait_minutes: int | None, or
                       origins=origins)
 
 
+def _hours(value: float) -> str:
+    return f"{value:g} instance-hour{'' if value == 1 else 's'}"
+
+
 def plan(pipeline) -> list[str]:
-    """What one run may use at most, in instance-hours, before anything is deployed."""
+    """What one run may use at most, in instance-hours, before anything is deployed: every
+    training job of the tuning job running to its bound, and the transform to its own."""
     tuning, training, limits = pipeline.tuning, pipeline.training, pipeline.limits
     hours = limits.max_runtime_seconds / 3600
     jobs = tuning.max_jobs * training.instance_count
-    lines = [f"training: at most {tuning.max_jobs} job(s) x {training.instance_count} "
-             f"{training.instance_type} x {hours:g} h = {jobs * hours:g} instance-hours"
-             + (" (spot capacity)" if limits.spot else "")]
+    lines = [f"training: {tuning.max_jobs} job(s) x {training.instance_count} "
+             f"{training.instance_type} x {hours:g} h = {_hours(jobs * hours)} at most"
+             + (" (spot capacity: waits are not billed)" if limits.spot else "")]
     deployment = pipeline.deployment
     if pipeline.is_endpoint:
-        lines.append(f"endpoint: {deployment.instance_count} {deployment.instance_type} for as long "
-                     "as it serves")
+        lines.append(f"endpoint: {deployment.instance_count} {deployment.instance_type}, billed "
+                     "for as long as it serves")
     elif limits.transform_timeout_seconds:
         transform = limits.transform_timeout_seconds / 3600
         lines.append(f"batch transform: {deployment.instance_count} {deployment.instance_type} x "
-                     f"{transform:g} h at most = {deployment.instance_count * transform:g} "
-                     "instance-hours")
+                     f"{transform:g} h = {_hours(deployment.instance_count * transform)} at most")
     else:
         lines.append(f"batch transform: {deployment.instance_count} {deployment.instance_type}, "
-                     "no time limit (set max_runtime_minutes)")
+                     "no time bound (set max_runtime_minutes)")
     return lines

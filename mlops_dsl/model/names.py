@@ -106,8 +106,14 @@ class Names(Spec):
         """The SNS topic of run notifications and approval requests."""
         return self.join("pipeline-events")
 
+    @property
+    def schedule(self) -> str:
+        """The EventBridge Scheduler schedule that starts a retraining run."""
+        return self.join("retrain")
+
     def physical(self, *, endpoint: str | None = None, batch: bool = True, alarms: bool = False,
-                 topic: bool = False, group: str | None = None) -> dict[str, str]:
+                 topic: bool = False, group: str | None = None,
+                 schedule: bool = False) -> dict[str, str]:
         """Every explicit name of the stack, by what it names (for collision checks)."""
         found = {"Glue job": self.glue_job, "Glue security configuration":
                  self.glue_security_configuration, "state machine": self.state_machine,
@@ -126,6 +132,8 @@ class Names(Spec):
             found["SNS topic"] = self.topic
         if group is not None:
             found["model package group"] = group
+        if schedule:
+            found["schedule"] = self.schedule
         return found
 
     def local_bucket(self, store: str) -> str:

@@ -17,7 +17,7 @@ from ..files import path_problem
 from .layout import ASSETS_PREFIX, SCORE_PREFIX, TRAIN_PREFIX
 from .metrics import metric_definitions
 from .names import Names
-from .origin import origin_of, origins_of
+from .origin import Origin, origin_of, origins_of
 from .pipeline import Pipeline
 from .lifecycle import DriftSpec, limits_of
 from .production import NotificationsSpec, RegistrySpec, RolloutSpec
@@ -141,6 +141,20 @@ def _definitions_origin(tuning):
     return origin_of(tuning.objective, "metric")
 
 
+def _limit_origins(bp: Blueprint) -> dict[str, Origin]:
+    """Which field each bound of the training jobs comes from: the run time from
+    max_runtime_minutes, else (with spot training) from the wait it defaults to."""
+    spot, origins = bp.spot_training, {}
+    if bp.max_runtime_minutes is not None:
+        origins["max_runtime_seconds"] = origin_of(bp, "max_runtime_minutes")
+        origins["transform_timeout_seconds"] = origins["max_runtime_seconds"]
+    elif spot is not None:
+        origins["max_runtime_seconds"] = origin_of(spot, "max_wait_minutes")
+    if spot is not None:
+        origins["max_wait_seconds"] = origin_of(spot, "max_wait_minutes")
+    return origins
+
+
 def resolve(bp: Blueprint, name: str) -> Pipeline:
     """Resolve a blueprint already checked by validate.blueprint; raises BlueprintError on bad paths."""
     script, wheels, image_source, data = _files(bp)
@@ -220,7 +234,7 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
             origins=origins_of(bp.notifications, "emails", "events")),
         limits=limits_of(bp.max_runtime_minutes,
                          bp.spot_training.max_wait_minutes if bp.spot_training else None,
-                         origins_of(bp, "max_runtime_minutes", "spot_training")),
+                         _limit_origins(bp)),
         schedule=bp.training_schedule,
         drift=None if bp.drift_check is None else DriftSpec(
             max_psi=float(bp.drift_check.max_psi), on_drift=bp.drift_check.on_drift,

@@ -7,7 +7,14 @@ from ..errors import Problem
 
 def _cron_problem(expression: str) -> str | None:
     """EventBridge Scheduler's cron has six fields, and one of day-of-month and day-of-week is
-    '?' ("You can't use * in both the Day-of-month and Day-of-week fields")."""
+    '?' ("You can't use * in both the Day-of-month and Day-of-week fields"); a rate's unit is
+    singular for 1 and plural above ("Schedule types on EventBridge Scheduler")."""
+    if expression.startswith("rate("):
+        value, unit = expression[len("rate("):-1].split()
+        if (value == "1") != (not unit.endswith("s")):
+            right = unit.rstrip("s") if value == "1" else unit + "s"
+            return f"says {value} {unit}: write rate({value} {right})"
+        return None
     if not expression.startswith("cron("):
         return None
     fields = expression[len("cron("):-1].split()

@@ -180,6 +180,13 @@ KMS_OBJECTS = Documented("https://docs.aws.amazon.com/AmazonS3/latest/userguide/
 START_EXECUTION = Documented("https://docs.aws.amazon.com/eventbridge/latest/userguide/"
                              "eb-use-identity-based.html",
                              ("states:StartExecution",))
+SCHEDULE_START = Documented("https://docs.aws.amazon.com/scheduler/latest/UserGuide/"
+                            "setting-up.html#setting-up-execution-role",
+                            ("states:StartExecution",))  # a schedule's target, as its role
+SAGEMAKER_CHECKPOINTS = Documented("https://docs.aws.amazon.com/sagemaker/latest/dg/"
+                                   "model-checkpoints.html",
+                                   ("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
+                                    "s3:ListBucket"))  # CheckpointConfig.S3Uri, synced both ways
 
 
 class ServiceAuthorization:

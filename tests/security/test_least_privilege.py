@@ -318,6 +318,10 @@ def derive(compiled, sar) -> dict[str, dict[tuple[str, str], str]]:
                     continue  # a topic target is allowed by the topic's policy, not a role
                 needs.add(roles["events.amazonaws.com"], aws.START_EXECUTION,
                           aws.START_EXECUTION.actions, resolve(template, target["Arn"]))
+        if resource["Type"] == "AWS::Scheduler::Schedule":
+            target = resource["Properties"]["Target"]
+            needs.add(roles["scheduler.amazonaws.com"], aws.SCHEDULE_START,
+                      aws.SCHEDULE_START.actions, resolve(template, target["Arn"]))
     _topic_key(needs, template, tasks, roles["states.amazonaws.com"])
     key = compiled.pipeline.kms_key_arn
     if key:  # every role that reads or writes objects uses the key
@@ -425,6 +429,13 @@ def _sagemaker(needs: Needs, template: dict, tasks: list[dict], role: str) -> No
             images.append(training["AlgorithmSpecification"]["TrainingImage"])
             vpcs += list(_find(training, "VpcConfig"))
             groups.append("/aws/sagemaker/TrainingJobs")
+            for checkpoint in _find(training, "CheckpointConfig"):  # spot jobs sync them
+                bucket, key = _s3(checkpoint["S3Uri"])
+                needs.add_scoped(role, aws.SAGEMAKER_CHECKPOINTS,
+                                 [a for a in aws.SAGEMAKER_CHECKPOINTS.actions
+                                  if a != "s3:ListBucket"], {"Bucket": bucket, "Key": _under(key)})
+                needs.add_scoped(role, aws.SAGEMAKER_CHECKPOINTS, "s3:ListBucket",
+                                 {"Bucket": bucket})
         elif task["api"] == "createModel" and params["ExecutionRoleArn"] == role_arn:
             models.add(params["ModelName"])
             container = params["PrimaryContainer"]

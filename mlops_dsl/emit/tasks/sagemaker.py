@@ -156,3 +156,15 @@ class CreateTransformJobSync(_SageMaker):
         return [Grant(("sagemaker:AddTags", "sagemaker:CreateTransformJob",
                        "sagemaker:DescribeTransformJob", "sagemaker:ListTags",
                        "sagemaker:StopTransformJob"), (self.arn("transform-job"),))]
+
+
+class StopTransformJob(_SageMaker):
+    """``aws-sdk:sagemaker:stopTransformJob``: end a transform that outran its bound. The Task's
+    timeout ends the state, not the job (a transform job has no run-time limit of its own,
+    CreateTransformJob API reference), so the workflow stops it before it fails the run."""
+
+    API = "aws-sdk:sagemaker:stopTransformJob"
+    TRANSIENT = SDK_TRANSIENT
+
+    def grants(self) -> list[Grant]:
+        return [Grant(("sagemaker:StopTransformJob",), (self.arn("transform-job"),))]
