@@ -155,3 +155,30 @@ def test_an_unbounded_transform_says_so_in_the_plan(base):
     lines = plan(compile_blueprint(base).pipeline)
     assert any("no time bound (set max_runtime_minutes)" in line for line in lines)
     assert f"x {MAX_TRAINING_RUNTIME_SECONDS // 3600} h" in lines[0]
+
+
+def test_the_json_config_keys_compile_as_the_dsl_fields(tmp_path, base):
+    from helpers import BLUEPRINTS
+
+    config = json.loads((BLUEPRINTS / "attrition_config.json").read_text())
+    for key in ("byo_model_image_source_path", "score_local_path", "script_path",
+                "train_local_path"):
+        config[key] = str((BLUEPRINTS / config[key]).resolve())
+    config.update(training_schedule="rate(7 days)", spot_training={"max_wait_minutes": 90},
+                  max_runtime_minutes=30)
+    path = tmp_path / "lifecycle.json"
+    path.write_text(json.dumps(config))
+    from mlops_dsl.compiler import compile_file
+
+    compiled = compile_file(path)
+    assert _definition(compiled)["StoppingCondition"] == {"MaxRuntimeInSeconds": 1800,
+                                                          "MaxWaitTimeInSeconds": 5400}
+    assert compiled.definition["States"]["Batch transform"]["TimeoutSeconds"] == 1800
+    schedule = compiled.template["Resources"]["TrainingSchedule"]["Properties"]
+    assert schedule["ScheduleExpression"] == "rate(7 days)"
+    config["spot_training"] = {"max_wait_minutes": 10}
+    path.write_text(json.dumps(config))
+    with pytest.raises(BlueprintError) as raised:
+        compile_file(path)
+    problem, = raised.value.problems
+    assert problem.code == "MLD161" and "spot_training" in str(problem)

@@ -28,7 +28,7 @@ def _diff(args) -> int:
     from ..deploy.command import compile_and_connect
     from ..deploy.replacements import replaced_names
     from ..asl.diff import diff
-    from ..model.lifecycle import plan
+    from ..model.lifecycle import plan as run_plan
 
     compiled, aws = compile_and_connect(args)
     cf = aws.client("cloudformation")
@@ -57,7 +57,7 @@ def _diff(args) -> int:
     for line in lines:
         print(f"  {line}")
     print("plan (what one run may use):")
-    for line in plan(compiled.pipeline):
+    for line in run_plan(compiled.pipeline):
         print(f"  {line}")
     return exit_codes.OK
 

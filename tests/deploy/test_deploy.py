@@ -84,6 +84,10 @@ def test_update_that_changes_the_workflow_is_shown_by_diff_then_deployed(deploye
     assert "0 to add, 1 to modify, 0 to remove" in out
     assert "~ Check metric threshold" in out
     assert "Choices[0].NumericGreaterThan: " in out and "-> 0.9" in out
+    from mlops_dsl.model.lifecycle import plan
+
+    assert "plan (what one run may use):" in out
+    assert all(f"  {line}\n" in out for line in plan(compile_file(stricter).pipeline))
     assert cf.list_change_sets(StackName="demo")["Summaries"] == change_sets_before  # preview deleted
 
     code, out, err = cli("deploy", stricter, "--stack-name", "demo", "--yes")
