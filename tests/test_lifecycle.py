@@ -182,3 +182,20 @@ def test_the_json_config_keys_compile_as_the_dsl_fields(tmp_path, base):
         compile_file(path)
     problem, = raised.value.problems
     assert problem.code == "MLD161" and "spot_training" in str(problem)
+
+
+def test_the_schedule_is_a_valid_create_schedule_request(base):
+    """moto's CloudFormation skips AWS::Scheduler::Schedule: check its properties against
+    botocore's CreateSchedule input shape instead (the request CloudFormation makes)."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    compiled = compile_blueprint(base.with_(training_schedule="cron(0 3 ? * MON *)"))
+    properties = json.loads(json.dumps(compiled.template["Resources"]["TrainingSchedule"]["Properties"]))
+    properties["Target"]["Arn"] = "arn:aws:states:us-east-1:123456789012:stateMachine:x"
+    properties["Target"]["RoleArn"] = "arn:aws:iam::123456789012:role/x"
+    shape = botocore.session.get_session().get_service_model("scheduler").operation_model(
+        "CreateSchedule").input_shape
+    report = ParamValidator().validate(properties, shape)
+    assert not report.has_errors(), report.generate_report()
+    assert len(properties["Name"]) <= shape.members["Name"].metadata["max"]
