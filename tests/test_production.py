@@ -16,9 +16,10 @@ from mlops_dsl.errors import BlueprintError
 from test_workflow import ASL_VALIDATOR, deployed_form
 
 
-def endpoint(**rollout):
+def endpoint(instance_count=2, **rollout):
     base = sample("attrition_endpoint")
-    return base.with_(deployment=base.deployment.with_(rollout=Rollout(**rollout)))
+    return base.with_(deployment=base.deployment.with_(instance_count=instance_count,
+                                                       rollout=Rollout(**rollout)))
 
 
 def _lint(tmp_path, compiled) -> None:
@@ -52,11 +53,24 @@ def test_each_strategy_updates_blue_green_and_rolls_back_on_the_alarms(strategy,
     assert config["AutoRollbackConfiguration"] == {"Alarms": [
         {"AlarmName": names.alarm("errors")}, {"AlarmName": names.alarm("latency")}]}
     assert "DeploymentConfig" not in states["Create endpoint"]["Parameters"]  # nothing to roll back
-    # a rollback ends the run as RolledBack, naming the alarms and their states
+    # the update goes through the SDK integration: it knows DeploymentConfig (2021)
+    assert states["Update endpoint"]["Resource"].endswith(":states:::aws-sdk:sagemaker:updateEndpoint")
+    assert "DeploymentConfig" not in json.dumps(states["Create endpoint"])
+    # a rollback ends the run as RolledBack, with SageMaker's reason when it gives one, and the
+    # alarms and their states
     in_service = states["Endpoint in service?"]["Choices"]
-    assert in_service[1]["Next"] == "Find the alarms that fired"
+    why = states[in_service[1]["Next"]]
+    assert why["Choices"][0] == {"IsPresent": True, "Variable": "$.endpoint_state.FailureReason",
+                                 "Next": "Keep SageMaker's reason"}
+    for reason in ("Keep SageMaker's reason", why["Default"]):
+        assert states[reason]["ResultPath"] == "$.rollback_reason"
+        assert states[reason]["Next"] == "Find the alarms that fired"
     assert states["Rolled back"]["Error"] == "RolledBack"
+    assert "$.rollback_reason.text" in states["Rolled back"]["CausePath"]
     assert "States.JsonToString($.rollback.Alarms)" in states["Rolled back"]["CausePath"]
+    # SageMaker watches the alarms as the endpoint's execution role
+    role = json.dumps(compiled.template["Resources"]["SageMakerRole"])
+    assert "cloudwatch:DescribeAlarms" in role and names.alarm("errors") in role
     resources = compiled.template["Resources"]
     errors, latency = resources["EndpointErrorAlarm"]["Properties"], resources["EndpointLatencyAlarm"]["Properties"]
     assert errors["Threshold"] == 1.0 and errors["Metrics"][2]["Expression"].startswith("IF(calls > 0")
@@ -111,9 +125,25 @@ def test_notifications_go_out_for_the_chosen_ends_and_the_gate_miss(tmp_path):
                                               "stateMachineArn": [{"Ref": "StateMachine"}]}
     transformer = rule["Targets"][0]["InputTransformer"]
     assert set(transformer["InputPathsMap"]) == {"name", "status", "execution", "error", "cause"}
-    text = transformer["InputTemplate"]["Fn::Sub"]
-    assert text.startswith('"mlops_dsl pipeline attrition: run <name> ended <status>.') and \
-        "console.aws.amazon.com" in text
+    from mlops_dsl.asl.fn_sub import fn_sub
+
+    text = fn_sub(transformer["InputTemplate"]["Fn::Sub"], {"AWS::Region": "eu-west-1"})
+    # EventBridge's substitution: a whole-value placeholder becomes the value as a JSON token; one
+    # inside a string is copied unescaped ("transforming target input"). A FAILED run's cause is
+    # usually JSON, quotes and all: the message must stay one valid JSON document.
+    event = {"name": "run-1", "status": "FAILED", "error": "States.TaskFailed",
+             "executionArn": "arn:aws:states:eu-west-1:123456789012:execution:m:run-1",
+             "cause": '{"FailureReason": "AlgorithmError: \\"bad\\" row", "Status": "Failed"}'}
+    values = {key: event[path.rsplit(".", 1)[-1]] for key, path in transformer["InputPathsMap"].items()}
+    rendered = text
+    for key, value in values.items():
+        rendered = rendered.replace(f'"<{key}>"', json.dumps(value)).replace(f": <{key}>", f": {json.dumps(value)}")
+        rendered = rendered.replace(f"<{key}>", str(value))
+    message = json.loads(rendered)
+    assert message["cause"] == event["cause"] and message["status"] == "FAILED"
+    assert message["pipeline"] == "mlops_dsl pipeline attrition"
+    assert message["console"].endswith("/v2/executions/details/" + event["executionArn"])
+    assert "eu-west-1.console.aws.amazon.com" in message["console"]
     subscriptions = sorted(r["Properties"]["Endpoint"] for r in resources.values()
                            if r["Type"] == "AWS::SNS::Subscription")
     assert subscriptions == ["a@example.com", "b@example.com"]
@@ -141,6 +171,9 @@ def test_a_blueprint_key_encrypts_the_topic(tmp_path):
 @pytest.mark.parametrize("make, code, field", [
     (lambda: Rollout(strategy="blue"), "MLD150", "Rollout.strategy"),
     (lambda: Rollout(canary_percent=60), "MLD150", "Rollout.canary_percent"),
+    (lambda: Rollout(linear_step_percent=5), "MLD150",
+     "Rollout.linear_step_percent"),
+    (lambda: Rollout(strategy="canary"), "MLD153", "Rollout.strategy"),  # on one instance
     (lambda: ModelRegistry(group_name="bad_name"), "MLD151", "ModelRegistry.group_name"),
     (lambda: Notifications(emails=("not-an-address",)), "MLD152", "Notifications.emails"),
 ])
@@ -180,3 +213,9 @@ def test_the_config_form_carries_all_three(tmp_path):
     assert loaded.deployment.rollout == production.deployment.rollout
     assert loaded.model_registry == production.model_registry
     assert loaded.notifications == production.notifications
+
+
+def test_all_at_once_works_on_one_instance_and_canary_on_two():
+    assert compile_blueprint(endpoint(instance_count=1, strategy="all_at_once"))
+    assert compile_blueprint(endpoint(instance_count=2, strategy="canary"))
+    assert compile_blueprint(endpoint(instance_count=2, strategy="linear"))

@@ -34,7 +34,9 @@ class Rollout(Node):
     # "the canary size should be less than or equal to 50% of the new fleet's capacity"
     # (SageMaker deployment guardrails, canary traffic shifting)
     canary_percent: Annotated[int, Bounds("MLD150", 1, 50)] = 10
-    linear_step_percent: Annotated[int, Bounds("MLD150", 1, 50)] = 20  # CapacitySize, percent
+    # "LinearStepSize ... Value must be 10-50% of the variant's total instance count"
+    # (TrafficRoutingConfig, SageMaker API reference)
+    linear_step_percent: Annotated[int, Bounds("MLD150", 10, 50)] = 20  # CapacitySize, percent
     wait_minutes: Annotated[int, Bounds("MLD150", 0, 60)] = 5  # WaitIntervalInSeconds: 0-3600
     max_error_rate_percent: Annotated[float, Bounds("MLD150", 0, 100)] = 1.0
     max_p99_latency_ms: Annotated[float, Bounds("MLD150", 1, 3_600_000)] = 800.0

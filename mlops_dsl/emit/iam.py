@@ -128,10 +128,26 @@ def _checkpoints(pipeline: Pipeline) -> list[dict]:
     interruption, lists and downloads them again ("Managed Spot Training in Amazon SageMaker AI")."""
     if not pipeline.limits.spot:
         return []
-    return [_statement(["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+    # "If a checkpoint is deleted in the SageMaker AI container, it will also be deleted in the
+    # S3 folder" ("Checkpoints in Amazon SageMaker AI"): the sync deletes too.
+    return [_statement(["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject",
+                        "s3:PutObject"],
                        [bucket_arn(n.sub(n.MODEL_STORE), CHECKPOINT_PREFIX + "*")]),
             _statement(["s3:ListBucket"], [bucket_arn(n.sub(n.MODEL_STORE))],
                        {"StringLike": {"s3:prefix": CHECKPOINT_PREFIX + "*"}})]
+
+
+def _rollback_alarms(pipeline: Pipeline) -> list[dict]:
+    """A guarded update: SageMaker itself watches the auto-rollback alarms, as the endpoint's
+    execution role ("Ensure that your IAM execution role has permission to perform the
+    cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify", SageMaker
+    deployment guardrails, auto-rollback configuration)."""
+    if pipeline.rollout is None:
+        return []
+    from .production import alarm_names
+
+    return [_statement(["cloudwatch:DescribeAlarms"],
+                       [Sub(arns.alarm(name)) for name in alarm_names(pipeline)])]
 
 
 def sagemaker_role(pipeline: Pipeline) -> Role:
@@ -152,6 +168,7 @@ def sagemaker_role(pipeline: Pipeline) -> Role:
                    {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
         *_kms(pipeline),
         *_checkpoints(pipeline),
+        *_rollback_alarms(pipeline),
     ]
     repository = _image_repository(pipeline)
     if repository is not None:

@@ -4,6 +4,8 @@ package group. Each exists only when the blueprint asks for it.
 """
 from __future__ import annotations
 
+import json
+
 from troposphere import GetAtt, Ref, Sub
 from troposphere.cloudwatch import Alarm, MetricDimension, MetricDataQuery, Metric, MetricStat
 from troposphere.events import InputTransformer, Rule, Target
@@ -104,8 +106,13 @@ def _rule(pipeline: Pipeline) -> Rule:
     pipeline's own refusals name it in their cause, and the console link shows every state."""
     console = ("https://${AWS::Region}.console.aws.amazon.com/states/home?region=${AWS::Region}"
                "#/v2/executions/details/<execution>")
-    template = (f'"mlops_dsl pipeline {escape(pipeline.name)}: run <name> ended <status>. '
-                f'Error: <error>. Cause: <cause>. {console}"')
+    # A JSON object whose placeholders are whole values: EventBridge copies each as a JSON token,
+    # quotes escaped. Inside a quoted string it would not escape them ("EventBridge does not
+    # escape values extracted by Input Path", transforming target input), and most causes are
+    # JSON. The console link's one placeholder is an ARN, which holds no quotes.
+    pipeline_name = escape(json.dumps(f"mlops_dsl pipeline {pipeline.name}"))
+    template = (f'{{"pipeline": {pipeline_name}, "run": <name>, "status": <status>, '
+                f'"error": <error>, "cause": <cause>, "console": "{console}"}}')
     return Rule(
         n.RUN_STATUS_RULE, Description=f"Notify the end of runs of {pipeline.names.state_machine}",
         State="ENABLED", EventPattern={

@@ -11,7 +11,7 @@ from ..model.layout import METADATA_PREFIX
 from ..model.names import ROLLOUT_ALARMS
 from ..model.production import APPROVAL_TIMEOUT_SECONDS
 from . import names as n
-from .sdk import Catch, Fail, Pass
+from .sdk import Catch, Choice, ChoiceRule, Fail, Pass
 from .tasks import cloudwatch, sagemaker, sns
 
 REGISTER = "Register model"
@@ -21,6 +21,9 @@ APPROVAL_TIMED_OUT = "Approval timed out"
 GATE_MISS = "Notify gate miss"
 FIND_ALARMS = "Find the alarms that fired"
 ROLLED_BACK = "Rolled back"
+WHY_ROLLED_BACK = "Did SageMaker give a reason?"
+ROLLBACK_REASON = "Keep SageMaker's reason"
+NO_ROLLBACK_REASON = "No reason given"
 
 JOB = "$.names.JobName"
 OBJECTIVE = "$.tuning.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric"
@@ -121,17 +124,31 @@ def alarm_names(pipeline: Pipeline) -> tuple[str, ...]:
 
 
 def rollback(build, pipeline: Pipeline) -> object:
-    """What ends a run whose update SageMaker rolled back: the rollout's alarms and their states,
-    in the failure's cause."""
+    """What ends a run whose update SageMaker did not complete: SageMaker's own reason (the
+    endpoint's FailureReason, when DescribeEndpoint gives one: a fleet that failed to start or a
+    deployment that ran out of time rolls back with no alarm), then the rollout's alarms and
+    their states. A missing path inside an intrinsic fails the state, so the reason is looked up
+    by a Choice first. Returns the first state."""
     alarms = build.add(cloudwatch.DescribeAlarms(
         FIND_ALARMS, alarms=alarm_names(pipeline), result_path="$.rollback", result_selector={
             "Alarms.$": "$.MetricAlarms[*].AlarmName", "States.$": "$.MetricAlarms[*].StateValue",
             "Reasons.$": "$.MetricAlarms[*].StateReason"}))
     alarms.next(Fail(ROLLED_BACK, error="RolledBack", cause_path=(
-        "States.Format('The endpoint rolled back to its previous model. Alarms {} were in states "
-        "{}: {}', States.JsonToString($.rollback.Alarms), States.JsonToString($.rollback.States), "
-        "States.JsonToString($.rollback.Reasons))")))
-    return alarms
+        "States.Format('The endpoint kept its previous model: {} Alarms {} were in states {}: "
+        "{}', $.rollback_reason.text, States.JsonToString($.rollback.Alarms), "
+        "States.JsonToString($.rollback.States), States.JsonToString($.rollback.Reasons))")))
+    given = Pass(ROLLBACK_REASON, parameters={
+        "text.$": "States.Format('SageMaker says: {}.', $.endpoint_state.FailureReason)"},
+        result_path="$.rollback_reason")
+    given.next(alarms)
+    silent = Pass(NO_ROLLBACK_REASON, result={"text": "SageMaker gave no reason."},
+                  result_path="$.rollback_reason")
+    silent.next(alarms)
+    reason = Choice(WHY_ROLLED_BACK)
+    reason.add_choice(ChoiceRule.IsPresent(variable="$.endpoint_state.FailureReason", value=True),
+                      next_step=given)
+    reason.default_choice(silent)
+    return reason
 
 
 __all__ = ["alarm_names", "deployment_config", "gate_miss", "registration", "rollback"]

@@ -247,7 +247,8 @@ def _endpoint_branch(build: _Builder) -> Chain:
     deployment_config = production.deployment_config(pipeline)
     if deployment_config:
         update_parameters["DeploymentConfig"] = deployment.traced("rollout", deployment_config)
-    update = build.add(sagemaker.UpdateEndpoint(
+    updater = sagemaker.UpdateEndpointSdk if deployment_config else sagemaker.UpdateEndpoint
+    update = build.add(updater(
         UPDATE_ENDPOINT, update_parameters, prefix=prefix, endpoint=name,
         alarms=production.alarm_names(pipeline) if deployment_config else ()))
     describe = build.add(sagemaker.DescribeEndpoint(DESCRIBE_ENDPOINT, {

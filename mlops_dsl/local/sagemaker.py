@@ -32,6 +32,7 @@ class LocalSageMaker(Fake):
               tasks.CreateEndpointConfig.API: "create_endpoint_config",
               tasks.CreateEndpoint.API: "create_endpoint",
               tasks.UpdateEndpoint.API: "update_endpoint",
+              tasks.UpdateEndpointSdk.API: "update_endpoint",
               tasks.DescribeEndpoint.API: "describe_endpoint"}
 
     def __init__(self, context: RunContext):

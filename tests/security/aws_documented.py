@@ -186,7 +186,7 @@ SCHEDULE_START = Documented("https://docs.aws.amazon.com/scheduler/latest/UserGu
 SAGEMAKER_CHECKPOINTS = Documented("https://docs.aws.amazon.com/sagemaker/latest/dg/"
                                    "model-checkpoints.html",
                                    ("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
-                                    "s3:ListBucket"))  # CheckpointConfig.S3Uri, synced both ways
+                                    "s3:DeleteObject", "s3:ListBucket"))  # CheckpointConfig.S3Uri, synced both ways
 
 
 class ServiceAuthorization:

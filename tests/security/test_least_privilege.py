@@ -233,7 +233,8 @@ def example_tasks(compiled) -> list[dict]:
         state = definition["States"][name]
         if state["Type"] not in ("Task", "Pass"):
             continue
-        params = _evaluate(state.get("Parameters", {}), data)
+        # a Pass only carries data (a branch's may read what this example run lacks)
+        params = _evaluate(state.get("Parameters", {}), data, strict=state["Type"] == "Task")
         if state["Type"] == "Pass":
             _put(data, state.get("ResultPath", "$"), state.get("Result", params))
             continue
@@ -450,6 +451,12 @@ def _sagemaker(needs: Needs, template: dict, tasks: list[dict], role: str) -> No
             groups.append("/aws/sagemaker/TransformJobs")
         if task["api"] in ("createEndpoint", "updateEndpoint") and models:
             groups.append(f"/aws/sagemaker/Endpoints/{params['EndpointName']}")
+        if task["api"] == "updateEndpoint" and "DeploymentConfig" in params:
+            # SageMaker watches the auto-rollback alarms as the execution role
+            alarms = [a["AlarmName"] for a in params["DeploymentConfig"][
+                "AutoRollbackConfiguration"]["Alarms"]]
+            needs.add(role, aws.ROLLBACK_ALARMS, "cloudwatch:DescribeAlarms",
+                      *_arns(needs.sar, "cloudwatch", "alarm", {"AlarmNames": alarms}))
     for uri, lists in reads:
         bucket, key = _s3(uri)
         needs.add_scoped(role, aws.SAGEMAKER_READ, aws.SAGEMAKER_READ.actions,

@@ -8,7 +8,8 @@ from .base import Grant, Integration
 
 ALL = (glue.StartJobRunSync, glue.StartCrawler, awslambda.Invoke, sagemaker.CreateTuningJobSync,
        sagemaker.DescribeTrainingJob, sagemaker.CreateModel, sagemaker.CreateEndpointConfig,
-       sagemaker.CreateEndpoint, sagemaker.UpdateEndpoint, sagemaker.DescribeEndpoint,
+       sagemaker.CreateEndpoint, sagemaker.UpdateEndpoint, sagemaker.UpdateEndpointSdk,
+       sagemaker.DescribeEndpoint,
        sagemaker.CreateTransformJobSync, sagemaker.StopTransformJob,
        sagemaker.CreateModelPackage, s3.PutObject, s3.CopyObject, s3.DeleteObject, sns.Publish,
        sns.PublishWaitForToken, cloudwatch.DescribeAlarms)

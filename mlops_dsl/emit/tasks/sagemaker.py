@@ -117,6 +117,17 @@ class UpdateEndpoint(_EndpointCall):
         return super().grants() + (extra if self.alarms else [])
 
 
+class UpdateEndpointSdk(UpdateEndpoint):
+    """``aws-sdk:sagemaker:updateEndpoint``: the update with a DeploymentConfig. The optimized
+    integration checks its parameters against Step Functions' own model of the API and refuses
+    fields it does not list ("The field ... is not supported by Step Functions"); the SDK
+    integration follows the service's current model, DeploymentConfig (2021) included. Same
+    grant; its errors are the SDK integration's names."""
+
+    API = "aws-sdk:sagemaker:updateEndpoint"
+    TRANSIENT = SDK_TRANSIENT
+
+
 class DescribeEndpoint(_EndpointCall):
     """``aws-sdk:sagemaker:describeEndpoint``: its status and the config it runs."""
 
