@@ -309,8 +309,8 @@ def test_a_subnet_that_is_not_a_subnet_id_is_refused_at_its_key(project, cli, ke
                    key: ["subnet-0a1b2c3d", subnet]}
     path = write_config(project, config(environment=environment))
     (line,) = refused(cli("validate", path))
-    assert line.startswith(f"error: {path}#/environment/{key}")
-    assert line.endswith(f"environment.{key}: {subnet!r} {SUBNET_RULE}")
+    # the pointer names the entry (the second), not only the list
+    assert line == f"error: {path}#/environment/{key}/1: environment.{key}: {subnet!r} {SUBNET_RULE}"
 
 
 def test_a_subnet_that_is_not_a_subnet_id_is_refused_at_its_line(project, cli):
