@@ -296,6 +296,39 @@ def test_a_vpc_id_that_is_not_a_vpc_id_is_refused(project, cli, vpc):
             "[MLD124]")
 
 
+SUBNET_RULE = ("is not a subnet ID; use a subnet ID such as 'subnet-0a1b2c3d' (subnet- and 8 or "
+               "17 hexadecimal digits) [MLD040]")
+
+
+@pytest.mark.parametrize("key", ["private_subnets", "public_subnets"])
+@pytest.mark.parametrize("subnet", ["subnet-1", "SUBNET-0a1b2c3d", "vpc-0a1b2c3d", "subnet-0a1b2c3g",
+                                    "subnet-0a1b2c3d4e5f6071", "subnet-${AWS::AccountId}",
+                                    " subnet-0a1b2c3d"])
+def test_a_subnet_that_is_not_a_subnet_id_is_refused_at_its_key(project, cli, key, subnet):
+    environment = {"aws_region": "us-east-1", "vpc_id": "vpc-0a1b2c3d",
+                   key: ["subnet-0a1b2c3d", subnet]}
+    path = write_config(project, config(environment=environment))
+    (line,) = refused(cli("validate", path))
+    # the pointer names the entry (the second), not only the list
+    assert line == f"error: {path}#/environment/{key}/1: environment.{key}: {subnet!r} {SUBNET_RULE}"
+
+
+def test_a_subnet_that_is_not_a_subnet_id_is_refused_at_its_line(project, cli):
+    (project / "bp.py").write_text(HEADER + (
+        "net = base.with_(name='net', environment=Environment(\n"
+        "    region='us-east-1', vpc_id='vpc-0a1b2c3d', private_subnets=('subnet-0a1b2c3d4e5f60718', 'sn-1')))\n"))
+    (line,) = refused(cli("validate", project / "bp.py", "--name", "net"))
+    assert line == f"error: {project / 'bp.py'}:5: Environment.private_subnets: 'sn-1' {SUBNET_RULE}"
+
+
+@pytest.mark.parametrize("subnets", [["subnet-0a1b2c3d"], ["subnet-0a1b2c3d4e5f60718", "subnet-4e5f6a7b"]])
+def test_subnet_ids_of_8_or_17_hex_digits_are_accepted(project, cli, subnets):
+    environment = {"aws_region": "us-east-1", "vpc_id": "vpc-0a1b2c3d", "private_subnets": subnets,
+                   "public_subnets": subnets}
+    code, _, err = cli("validate", write_config(project, config(environment=environment)))
+    assert code == exit_codes.OK, err
+
+
 @pytest.mark.parametrize("content, message", [
     ("print('Jos\xe9')\n".encode("latin-1"), "is not UTF-8: byte 0xe9 on line 1"),
     (b"import sys\n\ndef f(:\n", "is not valid Python: line 3: "),

@@ -254,7 +254,7 @@ def test_threshold_finite(base):
 
 
 def test_private_subnets_need_vpc(base):
-    bp = base.with_(environment=Environment(region="eu-west-1", private_subnets=("subnet-1",)))
+    bp = base.with_(environment=Environment(region="eu-west-1", private_subnets=("subnet-0a1b2c3d",)))
     assert problems(bp) == [
         "Environment.private_subnets: private subnets are given but vpc_id is not; set the VPC "
         "that holds them [MLD115]"]

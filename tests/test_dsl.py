@@ -23,8 +23,8 @@ def test_objectives():
 
 
 def test_values_are_frozen_and_lists_become_tuples():
-    env = Environment(region="us-east-1", private_subnets=["subnet-1", "subnet-2"])
-    assert env.private_subnets == ("subnet-1", "subnet-2")
+    env = Environment(region="us-east-1", private_subnets=["subnet-0a1b2c3d", "subnet-4e5f6a7b"])
+    assert env.private_subnets == ("subnet-0a1b2c3d", "subnet-4e5f6a7b")
     with pytest.raises(dataclasses.FrozenInstanceError):
         env.region = "eu-west-1"
     tuning = Tuning(static_hyperparameters={"b": "2", "a": "1"})

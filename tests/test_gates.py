@@ -294,7 +294,7 @@ def test_the_diagram_reads_a_two_sided_gate_as_it_is_written():
     band = 0.9 < metric("roc_auc") < 0.999
     compiled = compile_blueprint(_blueprint(gate=band))
     text = render(compiled.definition, "mermaid", gate_aliases(compiled))
-    assert 's_Check_metric_threshold -->|"0.9 < roc_auc < 0.999"| s_Create_model' in text
+    assert 's_Check_metric_threshold -->|"0.9 #60; roc_auc #60; 0.999"| s_Create_model' in text
 
 
 def test_the_seed_form_is_unchanged():

@@ -119,3 +119,22 @@ def test_test_modules_have_unique_names():
     names = collections.Counter(p.name for p in (ROOT / "tests").rglob("*.py")
                                 if "node_modules" not in p.parts and p.name != "conftest.py")
     assert [name for name, count in names.items() if count > 1] == []
+
+
+def test_test_modules_leave_sys_path_to_setup_cfg():
+    """Helper folders are on ``pythonpath`` in setup.cfg, not put on ``sys.path`` by the module
+    that imports them (which works in one import mode and order only). Code a test writes out
+    for another process may still set its own path."""
+    import configparser
+
+    listed = configparser.ConfigParser()
+    listed.read(ROOT / "setup.cfg")
+    pythonpath = listed["tool:pytest"]["pythonpath"].split()
+    edits = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "tests").rglob("*.py")
+             if "node_modules" not in p.parts
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+             if line.startswith(("sys.path.insert", "sys.path.append"))]
+    assert edits == []
+    helpers = sorted({p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("*.py")
+                      if "node_modules" not in p.parts and p.name.endswith("_helpers.py")})
+    assert [folder for folder in helpers if folder not in pythonpath] == []

@@ -168,7 +168,16 @@ def _walk(items):
 
 
 def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;")
+    """``text`` inside a quoted Mermaid label, with Mermaid's entity codes (``#quot;``, ``#60;``).
+
+    Mermaid renders labels as HTML, so a bare ``<`` (a gate ``0.9 < auc``, a name ``a<b``) can
+    open a tag the sanitiser drops along with the rest of the label, and ``&`` starts an HTML
+    entity; ``"`` would end the label, and ``#`` starts an entity code, so ``#`` is coded first
+    ("Entity codes to escape characters", https://mermaid.js.org/syntax/flowchart.html).
+    ``>`` is left as is: it opens nothing, and the diagrams read ``roc_auc > 0.75``.
+    """
+    return (text.replace("#", "#35;").replace("&", "#38;").replace('"', "#quot;")
+            .replace("<", "#60;"))
 
 
 MERMAID_SHAPES = {"Choice": '{{"{}"}}', "Succeed": '(["{}"])', "Fail": '[["{}"]]', "Pass": '("{}")',

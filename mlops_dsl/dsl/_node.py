@@ -39,20 +39,23 @@ def caller_location() -> Location:
 
 
 class FieldProblem(tuple):
-    """``(field, code, message)``: a declared fact that one field of a value breaks, located later
-    by ``Node.where_of`` (a plain tuple class: NamedTuple costs import time)."""
+    """``(field, code, message, item)``: a declared fact that one field of a value breaks, located
+    later by ``Node.where_of``; ``item`` is the index of the offending entry of a list field (its
+    config pointer ends in it), else None (a plain tuple class: NamedTuple costs import time)."""
 
     __slots__ = ()
 
-    def __new__(cls, field: str, code: str, message: str):
-        return super().__new__(cls, (field, code, message))
+    def __new__(cls, field: str, code: str, message: str, item: int | None = None):
+        return super().__new__(cls, (field, code, message, item))
 
     field = property(lambda self: self[0])
     code = property(lambda self: self[1])
     message = property(lambda self: self[2])
+    item = property(lambda self: self[3])
 
     def __repr__(self) -> str:
-        return f"FieldProblem(field={self[0]!r}, code={self[1]!r}, message={self[2]!r})"
+        item = f", item={self[3]!r}" if self[3] is not None else ""
+        return f"FieldProblem(field={self[0]!r}, code={self[1]!r}, message={self[2]!r}{item})"
 
 
 def _describe(annotation) -> str:
@@ -127,8 +130,9 @@ def _coerce(value, annotation):
     return True, value
 
 
-def violation(value, annotation) -> tuple[str, str] | None:
-    """``(code, message)`` of the first declared fact that a well-typed ``value`` breaks, else None."""
+def violation(value, annotation) -> tuple | None:
+    """``(code, message)`` of the first declared fact that a well-typed ``value`` breaks, else None;
+    ``(code, message, index)`` when it is an entry of a list that breaks it."""
     base, constraints = split(annotation)
     members = options(base)
     if len(members) > 1:
@@ -136,10 +140,10 @@ def violation(value, annotation) -> tuple[str, str] | None:
         return None if option is None else violation(value, option)
     if typing.get_origin(base) is tuple:
         item_type = typing.get_args(base)[0]
-        for item in value:
+        for index, item in enumerate(value):
             found = violation(item, item_type)
             if found:
-                return found
+                return found[0], found[1], index
     if typing.get_origin(base) is typing.Literal and not any(isinstance(c, Allowed) for c in constraints):
         constraints = (Allowed(TYPE_CODE), *constraints)
     for constraint in constraints:

@@ -39,6 +39,16 @@ ScalingType = Annotated[Literal["Auto", "Linear", "Logarithmic", "ReverseLogarit
                         Allowed("MLD104")]  # SageMaker ParameterRange ScalingType
 
 
+SubnetId = Annotated[str, NonEmpty(), Pattern(  # EC2 subnet IDs: subnet- and 8 or 17 hex digits
+    "MLD040", r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$",
+    "use a subnet ID such as 'subnet-0a1b2c3d' (subnet- and 8 or 17 hexadecimal digits)",
+    "a subnet ID")]
+"""A subnet ID as EC2 writes it, like ``vpc_id`` (8 or, since 2018, 17 characters after the hyphen:
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html). Anything else would fail
+only in AWS, when SageMaker is handed the training jobs' VpcConfig; it also keeps user text that
+is not an ID out of the template."""
+
+
 @node
 class Environment(Node):
     """Where the pipeline runs. With private subnets, training jobs and the model run inside them."""
@@ -49,8 +59,8 @@ class Environment(Node):
         "MLD124", r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$",
         "use a VPC ID such as 'vpc-0a1b2c3d' (vpc- and 8 or 17 hexadecimal digits)",
         "a VPC ID")] | None = None
-    public_subnets: tuple[Text, ...] = ()
-    private_subnets: tuple[Text, ...] = ()
+    public_subnets: tuple[SubnetId, ...] = ()
+    private_subnets: tuple[SubnetId, ...] = ()
 
 
 @node

@@ -50,7 +50,7 @@ def check_blueprint(bp: Blueprint) -> list[Problem]:
     for node in nodes(bp):
         for problem in node.field_problems:
             if problem.code != REPORTED:
-                add(problem.code, node, problem.field, problem.message)
+                add(problem.code, node, problem.field, problem.message, key=problem.item)
     env = bp.environment
     if env.private_subnets and not env.vpc_id and not broken(env, "vpc_id", "private_subnets"):
         add("MLD115", env, "private_subnets", "private subnets are given but vpc_id is not; "

@@ -1,6 +1,8 @@
 """mlops_dsl.asl.graph on hand-written workflows (the samples' diagrams are goldens)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mlops_dsl.asl.graph import rule_text, to_dot, to_mermaid
@@ -41,3 +43,23 @@ def test_catch_edges_are_dashed_and_choices_labelled():
 ])
 def test_rule_text(rule, text):
     assert rule_text(dict(rule, Next="N"), {"$.limit": "$.limit"}) == text
+
+
+def test_mermaid_labels_code_what_html_or_mermaid_would_read():
+    """A bare ``<`` opens an HTML tag in a Mermaid label, ``&`` an entity, ``#`` an entity code
+    and ``"`` ends it: each is written as Mermaid's entity code, in node and edge labels alike."""
+    definition = {"StartAt": "Tune <b> & #1", "States": {
+        "Tune <b> & #1": {"Type": "Task", "Resource": "x", "Next": "Gate"},
+        "Gate": {"Type": "Choice", "Default": "Say \"no\"", "Choices": [
+            {"And": [{"Variable": "$.auc", "NumericGreaterThan": 0.9},
+                     {"Variable": "$.auc", "NumericLessThan": 0.999}], "Next": "Done"}]},
+        "Done": {"Type": "Succeed"},
+        "Say \"no\"": {"Type": "Fail", "Error": "E"}}}
+    mermaid = to_mermaid(definition, {"$.auc": "auc"})
+    labels = re.findall(r'"([^"]*)"', mermaid)
+    assert labels and all("<" not in label and "&" not in label for label in labels), labels
+    assert all(re.fullmatch(r"([^#]|#(35|38|60|quot);)*", label) for label in labels), labels
+    assert '-->|"0.9 #60; auc #60; 0.999"| s_Done' in mermaid
+    assert '["Tune #60;b> #38; #35;1"]' in mermaid and '[["Say #quot;no#quot;"]]' in mermaid
+    dot = to_dot(definition, {"$.auc": "auc"})  # DOT's quoted strings take them as they are
+    assert 'label="0.9 < auc < 0.999"' in dot and 'label="Tune <b> & #1"' in dot

@@ -4,12 +4,8 @@ The diagrams of the sample blueprints are golden files, checked in tests/test_go
 """
 from __future__ import annotations
 
-import sys
-
 import pytest
 from deploy_helpers import BLUEPRINTS, ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
 from helpers import sample_blueprints
 
 GOLDEN_GRAPH = ROOT / "tests" / "golden_graph"

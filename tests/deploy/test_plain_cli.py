@@ -78,8 +78,11 @@ def test_the_upload_commands_run_as_printed_from_the_blueprints_folder(moto_serv
     names = {"AWS::StackName": "plain"}
     for logical in ("SourceRepositoryBucket", "FeatureStoreBucket"):
         names[logical] = physical_id("plain", logical, build)
-    env = {**os.environ, "PATH": f"{Path(AWS).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONWARNINGS": "ignore"}
+    # `python` in the commands is the user's interpreter, the one with mlops_dsl installed: this
+    # one, whatever else (a pyenv shim beside `aws`) comes first on PATH
+    path = os.pathsep.join((str(Path(sys.executable).parent), str(Path(AWS).parent),
+                            os.environ["PATH"]))
+    env = {**os.environ, "PATH": path, "PYTHONWARNINGS": "ignore"}
     result = subprocess.run(["sh", "-c", fn_sub(command, names)], cwd=SAMPLE.parent, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

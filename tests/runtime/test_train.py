@@ -11,7 +11,7 @@ import xgboost as xgb
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runtime_helpers import (JOB_LEVELS, MID_RANGE, REGRESSION, TRAIN, load,
+from runtime_helpers import (JOB_LEVELS, MID_RANGE, REGRESSION, REPO, TRAIN, load,
                              opt_ml_tree, relabel, run)
 
 METRIC_NAMES = ("roc_auc", "accuracy", "precision", "recall", "f1")
@@ -146,7 +146,8 @@ def test_data_failures(tmp_path, extracts, monkeypatch, capsys, how, reason):
     ({"eta": "nan"}, "hyperparameter eta: 'nan' is not a number"),
     ({"num_round": True}, "hyperparameter num_round: True is not an integer"),
     ({"kfold_splits": "1"}, "hyperparameter kfold_splits: '1' is out of range [2, 20]"),
-    ({"silent": "1"}, "unknown hyperparameter(s) silent; known: alpha, colsample_bytree"),
+    ({"silent": "1"}, "unknown hyperparameter(s) silent; known: alpha, booster, colsample_bytree"),
+    ({"booster": "gblinear"}, "hyperparameter booster: 'gblinear' is not one of gbtree, dart"),
 ])
 def test_hyperparameter_failures(tmp_path, extracts, monkeypatch, change, reason):
     hp = None if change is None else {**MID_RANGE, "num_round": "5", **change}
@@ -350,3 +351,47 @@ def test_metric_text_keeps_six_significant_digits_without_an_exponent(value):
     text = train_program.metric_text(value)
     assert re.fullmatch(METRIC_VALUE, text), text
     assert float(text) == pytest.approx(value, rel=1e-5, abs=1e-300)
+
+
+def _documented_blueprints() -> list[tuple[str, object]]:
+    """The first blueprint of the first Python example of docs/dsl.md and of the README's tour."""
+    found = []
+    for doc in ("docs/dsl.md", "README.md"):
+        text = (REPO / doc).read_text(encoding="utf-8")
+        code = re.search(r"```python\n(from mlops_dsl import \*\n.*?)```", text, re.S).group(1)
+        space: dict = {}
+        exec(compile(code, doc, "exec"), space)  # noqa: S102 - our own documentation
+        found.append((doc, next(value for value in space.values()
+                                if type(value).__name__ == "Blueprint")))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doc, blueprint", _documented_blueprints(),
+                         ids=lambda value: value if isinstance(value, str) else "")
+def test_the_documented_examples_hyperparameters_train_and_serve(tmp_path, extracts, doc,
+                                                                 blueprint):
+    """Every value the docs' example tunes is one the shipped container trains and serves with."""
+    tuning = blueprint.tuning
+    fixed = {name: str((r.min + r.max) / 2 if type(r).__name__ == "Continuous" else r.min)
+             for r in tuning.ranges if type(r).__name__ != "Categorical"
+             for name in (r.name,)}
+    choices = [(r.name, v) for r in tuning.ranges if type(r).__name__ == "Categorical"
+               for v in r.values]
+    assert choices, f"{doc}'s example tunes no categorical hyperparameter"
+    predictor = load(TRAIN.parent / "predictor.py", "xgb_predictor_docs")
+    score = (extracts / "score" / "score.csv").read_bytes()
+    for name, value in choices:
+        hp = {**dict(tuning.static_hyperparameters), **fixed, name: value, "num_round": "5"}
+        opt_ml = opt_ml_tree(tmp_path / f"{name}-{value}", extracts, hp)
+        result = run([TRAIN], env={"OPT_ML": str(opt_ml)})
+        assert result.returncode == 0, f"{doc}: {name}={value}: {result.stderr}"
+        assert metric(result.stdout, tuning.objective.metric) > 0.5
+        os.environ["OPT_ML"] = str(opt_ml)
+        try:
+            predictor._model = None
+            answer = predictor.app.test_client().post("/invocations", data=score,
+                                                      content_type="text/csv")
+        finally:
+            del os.environ["OPT_ML"]
+        assert answer.status_code == 200, f"{doc}: {name}={value}: {answer.text}"

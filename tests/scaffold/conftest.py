@@ -2,14 +2,9 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # scaffold_helpers, in any import mode
-
-from scaffold_helpers import PROBLEM_TYPES, REGION, new  # noqa: E402
+from scaffold_helpers import PROBLEM_TYPES, REGION, new
 
 
 def pytest_configure(config):

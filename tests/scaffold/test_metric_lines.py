@@ -9,8 +9,10 @@ metrics; the compiled Choice decides whether a two-sided gate deploys.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from helpers import ROOT
 from scaffold_helpers import METRIC_PROGRAM
 
 from mlops_dsl import Tuning, maximize, metric
@@ -82,6 +84,12 @@ def test_a_two_sided_gate_passes_and_extra_metrics_are_recorded(projects, tmp_pa
     (logged,) = (result.run_dir / "metadata").rglob("*.json")
     final = json.loads(logged.read_text())["BestModel"]["FinalMetrics"]
     assert {m["MetricName"]: m["Value"] for m in final} == {"roc_auc": 0.95, "accuracy": 0.8}
+    # docs/local.md says so: the extra metrics are read locally, and every run.json key is named
+    doc = (ROOT / "docs" / "local.md").read_text(encoding="utf-8")
+    reading = re.search(r"^Each job's metrics are read .*?\n\n", doc, re.S | re.M)
+    assert reading and "extra_metrics" in reading.group(0), "docs/local.md: how metrics are read"
+    row = re.search(r"^\| `run.json` \|.*$", doc, re.M).group(0)
+    assert [key for key in recorded if f"`{key}`" not in row] == []
 
 
 @pytest.mark.slow
