@@ -216,8 +216,10 @@ class ForkServer:
                 request.error = self.error
                 request.answered.set()
             elif request.process.returncode is None:
-                try:
-                    os.killpg(request.process.pid, signal.SIGKILL)
-                except OSError:
-                    pass
+                # its group, and itself: it may not have made its own group yet (setsid)
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(request.process.pid, signal.SIGKILL)
+                    except OSError:
+                        pass
                 request.process._end(-signal.SIGKILL)

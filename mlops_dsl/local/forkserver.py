@@ -62,11 +62,14 @@ def exit_code(status):
 
 
 def kill_groups(pids, sig=signal.SIGKILL):
+    """Each program's process group, and the program itself: a child forked a moment ago may
+    not have made its own group yet (``become`` calls setsid), and then only its pid names it."""
     for pid in pids:
-        try:
-            os.killpg(pid, sig)
-        except OSError:
-            pass
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, sig)
+            except OSError:
+                pass
 
 
 def serve(control):
