@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .layout import MAX_TRAINING_RUNTIME_SECONDS
 from .origin import Origin, Spec, origins_field
+from .specs import Asset
 
 CHECKPOINT_PATH = "/opt/ml/checkpoints"  # CheckpointConfig.LocalPath's default (SageMaker)
 
@@ -23,8 +24,12 @@ class LimitsSpec(Spec):
 
 @dataclass(frozen=True, kw_only=True)
 class DriftSpec(Spec):
+    """The drift check: its bound, what a drift does, and the job script mlops_dsl ships
+    (``glue/drift.py``, uploaded like the transform script, content-addressed)."""
+
     max_psi: float
     on_drift: str  # fail or warn
+    script: Asset
     origins: dict[str, Origin] = origins_field()
 
 

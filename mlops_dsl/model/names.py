@@ -55,6 +55,17 @@ class Names(Spec):
         return self.join(self.transform_job)
 
     @property
+    def drift_job(self) -> str:
+        """The drift check's Glue job (``drift_check``)."""
+        return self.join("drift-check")
+
+    @property
+    def drift_namespace(self) -> str:
+        """The CloudWatch namespace of the drift check's ``MaxPSI`` metric: one per stack, so the
+        job's PutMetricData grant (conditioned on ``cloudwatch:namespace``) reaches no other."""
+        return f"mlops_dsl/{self.stem}"
+
+    @property
     def crawler(self) -> str:
         return self.join("output-crawler")
 
@@ -107,12 +118,15 @@ class Names(Spec):
         return self.join("pipeline-events")
 
     def physical(self, *, endpoint: str | None = None, batch: bool = True, alarms: bool = False,
-                 topic: bool = False, group: str | None = None) -> dict[str, str]:
+                 topic: bool = False, group: str | None = None,
+                 drift: bool = False) -> dict[str, str]:
         """Every explicit name of the stack, by what it names (for collision checks)."""
         found = {"Glue job": self.glue_job, "Glue security configuration":
                  self.glue_security_configuration, "state machine": self.state_machine,
                  "log group": self.log_group, "Lambda function job-name":
                  self.function(JOB_NAME_FUNCTION), "SageMaker names": self.sagemaker_names + "-"}
+        if drift:
+            found["Glue job drift-check"] = self.drift_job
         if self.ecr_repository:
             found["ECR repository"] = self.ecr_repository
         if batch:
