@@ -210,3 +210,37 @@ def test_without_drift_check_nothing_of_it_is_emitted():
     assert not {"Check data drift", "Read drift report"} & set(compiled.definition["States"])
     assert "DriftCheckJob" not in compiled.template["Resources"]
     assert not any(key.endswith("/drift.py") for key in compiled.files)
+
+
+def test_the_upload_command_finds_the_shipped_script_from_any_folder(tmp_path):
+    """The UploadCommands line copies the installed package's glue/drift.py, wherever the user
+    runs it (a fake ``aws`` records the call; ``python`` is this environment's)."""
+    import os
+    import subprocess
+    import sys
+
+    from mlops_dsl.asl.fn_sub import fn_sub
+    from mlops_dsl.scaffold.shipped import shipped_dir
+
+    compiled = compiled_with("warn")
+    command = compiled.template["Outputs"]["UploadCommands"]["Value"]["Fn::Sub"]
+    resolved = fn_sub(command, {"SourceRepositoryBucket": "source", "FeatureStoreBucket": "fs",
+                                "AWS::StackName": "demo"})
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    (bin_folder / "aws").write_text(f"#!{sys.executable}\nimport json, os, sys\n"
+                                    "open(os.environ['AWS_LOG'], 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n")
+    (bin_folder / "aws").chmod(0o755)
+    (bin_folder / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (bin_folder / "python").chmod(0o755)
+    log = tmp_path / "calls.log"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    first = resolved.split(" && ")[1]  # the transform script's copy comes first
+    result = subprocess.run(["sh", "-c", first], cwd=elsewhere, capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "AWS_LOG": str(log),
+                                             "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}"})
+    assert result.returncode == 0, result.stderr
+    (call,) = [json.loads(line) for line in log.read_text().splitlines()]
+    asset = compiled.pipeline.drift.script
+    assert call == ["s3", "cp", str(shipped_dir("glue") / "drift.py"), f"s3://source/{asset.key}"]
