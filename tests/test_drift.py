@@ -244,3 +244,26 @@ def test_the_upload_command_finds_the_shipped_script_from_any_folder(tmp_path):
     (call,) = [json.loads(line) for line in log.read_text().splitlines()]
     asset = compiled.pipeline.drift.script
     assert call == ["s3", "cp", str(shipped_dir("glue") / "drift.py"), f"s3://source/{asset.key}"]
+
+
+def test_a_drift_check_is_refused_with_an_endpoint_and_a_clashing_job_name():
+    from mlops_dsl.errors import BlueprintError
+
+    with pytest.raises(BlueprintError) as raised:
+        compile_blueprint(sample("attrition_endpoint").with_(drift_check=DriftCheck()))
+    [problem] = raised.value.problems
+    assert (problem.code, problem.field) == ("MLD162", "Blueprint.drift_check")
+    assert "an endpoint has no scoring data" in problem.message
+    assert problem.location.file.endswith("test_drift.py")
+
+    base = sample()
+    clash = base.with_(transform=base.transform.with_(job_name="drift-check"),
+                       drift_check=DriftCheck())
+    with pytest.raises(BlueprintError) as raised:
+        compile_blueprint(clash)
+    [problem] = raised.value.problems
+    assert (problem.code, problem.field) == ("MLD163", "GlueTransform.job_name")
+    assert "names the drift check's Glue job (attrition-drift-check)" in problem.message
+    # without a drift check the name is free
+    assert compile_blueprint(clash.with_(drift_check=None)).pipeline.names.glue_job == \
+        "attrition-drift-check"

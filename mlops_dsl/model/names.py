@@ -14,6 +14,7 @@ from .origin import Origin, Spec, origins_field
 
 JOB_NAME_FUNCTION = "job-name"  # purposes of the Lambda handlers, the suffix of their names
 ENDPOINT_CHECK_FUNCTION = "endpoint-check"
+DRIFT_JOB_SUFFIX = "drift-check"  # the drift check's Glue job: <prefix>-drift-check
 ROLLOUT_ALARMS = ("errors", "latency")  # what the rollout alarms watch: 5XX rate, p99 latency
 STACK_TAG_CHARS = 4  # lambdas/job_name.py: job_name (18) + "-" + tag (4) + "-" + time (8) = 32
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -57,7 +58,7 @@ class Names(Spec):
     @property
     def drift_job(self) -> str:
         """The drift check's Glue job (``drift_check``)."""
-        return self.join("drift-check")
+        return self.join(DRIFT_JOB_SUFFIX)
 
     @property
     def drift_namespace(self) -> str:
