@@ -10,17 +10,18 @@ empty bin counts as a share of 1e-4 (ln(0) never happens). Left out: the first c
 of the container contract, docs/contract.md), columns only one extract has (the label), and text
 columns whose values are all distinct in both extracts (another identifier: a PSI over one-row
 categories says nothing). A numeric column is one whose non-empty cells all parse as numbers in
-both extracts; a column with no value at all in either is compared as text (all "missing"). Writes the report JSON (per-feature PSI, the worst features, the
-maximum) to ``--REPORT``/``--REPORT_KEY`` and, in AWS, publishes the maximum as the CloudWatch
-metric ``MaxPSI`` (namespace ``--METRIC_NAMESPACE``, dimension ``Pipeline``).
+both extracts; a column with no value at all in either is compared as text (all "missing").
+Writes the report JSON (per-feature PSI, the worst and the drifted features, the maximum) to
+``--REPORT``/``--REPORT_KEY`` and, in AWS, publishes the maximum as the CloudWatch metric
+``MaxPSI`` (namespace ``--METRIC_NAMESPACE``, dimension ``Pipeline``).
 
 Arguments: --EXTRACTS, --TRAIN_KEY (a key or a prefix ending in /), --SCORE_KEY, --REPORT,
 --REPORT_KEY, --MAX_PSI (the blueprint's bound: features above it are the report's drifted ones),
---METRIC_NAMESPACE, --PIPELINE. A location that is an absolute path is a local
-folder (``run --local``); there the metric is printed, not published. Exit status 1 with one
+--METRIC_NAMESPACE, --PIPELINE. A location that is an absolute path is a local folder
+(``run --local``); there the metric is printed, not published. Exit status 1 with one
 ``drift: error:`` line when an input is missing, unreadable or has no data rows.
 
-The report (docs/contract.md): ``features`` {column: PSI}, ``worst`` [{feature, psi}] (at most
+The report (docs/runtime.md): ``features`` {column: PSI}, ``worst`` [{feature, psi}] (at most
 five, highest first), ``max_psi``, ``worst_features`` (their names joined with ", ", or "none"),
 ``rows`` {train, score}, ``left_out`` {column: why}, ``threshold`` (--MAX_PSI), ``drifted``
 (the features above it, highest first) and ``drifted_features`` (joined, or "none").
