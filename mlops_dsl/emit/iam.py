@@ -112,6 +112,14 @@ def glue_role(pipeline: Pipeline) -> Role:
                  "Glue transform job and output crawler")
 
 
+def drift_role(pipeline: Pipeline) -> Role:
+    """Runs the drift check job (``emit.drift``): its grants are listed there, beside the job."""
+    from . import drift
+
+    return _role(n.DRIFT_ROLE, "glue.amazonaws.com", drift.role_statements(pipeline, _statement, _kms),
+                 pipeline, "Glue data-drift check job")
+
+
 def _image_repository(pipeline: Pipeline) -> str | None:
     """The ARN (an Fn::Sub string) of the model image's ECR repository: this stack's, or the
     one a built-in image's URI names (in its own account and region)."""
@@ -282,5 +290,6 @@ def trigger_role(pipeline: Pipeline) -> Role:
 
 def roles(pipeline: Pipeline, tasks: list[Integration]) -> list[Role]:
     """Every role of the stack."""
-    return [glue_role(pipeline), sagemaker_role(pipeline), lambda_role(pipeline),
+    drift = [drift_role(pipeline)] if pipeline.drift is not None else []
+    return [glue_role(pipeline), *drift, sagemaker_role(pipeline), lambda_role(pipeline),
             states_role(pipeline, tasks), trigger_role(pipeline)]

@@ -18,11 +18,13 @@ BUCKETS = (FEATURE_STORE, SOURCE_REPOSITORY, EXTRACTS, MODEL_STORE, METADATA, OU
 
 MODEL_REPOSITORY = "ModelRepository"
 GLUE_JOB = "TransformJob"
+DRIFT_JOB = "DriftCheckJob"
 DATABASE = "OutputDatabase"
 CRAWLER = "OutputCrawler"
 TRAINING_SECURITY_GROUP = "TrainingSecurityGroup"
 
 GLUE_ROLE = "GlueRole"
+DRIFT_ROLE = "DriftCheckRole"
 SAGEMAKER_ROLE = "SageMakerRole"
 LAMBDA_ROLE = "LambdaRole"
 STATES_ROLE = "StepFunctionsRole"

@@ -47,7 +47,7 @@ from ..asl.fn_sub import escape
 from ..model import Pipeline
 from ..model.layout import PREDICTIONS_PREFIX, TRAIN_PREFIX
 from ..model.names import ENDPOINT_CHECK_FUNCTION, JOB_NAME_FUNCTION
-from . import handlers, iam, lifecycle, operations
+from . import drift, handlers, iam, lifecycle, operations
 from . import names as n
 from .workflow import Workflow
 
@@ -339,6 +339,14 @@ def _shell_path(written: str) -> str:
     return _shell_word(escape(written))
 
 
+def shipped_copy(asset, bucket: str) -> str:
+    """The copy of a file mlops_dsl ships (``glue/drift.py``): found by the installed package,
+    wherever it is, so the command is the same on every machine (and the template with it)."""
+    finder = (f"python -c 'from mlops_dsl.scaffold.shipped import shipped_dir; "
+              f"print(shipped_dir(\"{asset.shipped}\") / \"{asset.source.name}\")'")
+    return f"aws s3 cp \"$({finder})\" {_shell_word(f's3://{bucket}/{escape(asset.key)}')}"
+
+
 def upload_commands(pipeline: Pipeline) -> tuple[str, list[str]]:
     """The AWS CLI commands that finish a deploy, in the order that works: assets, scoring data,
     the image (a run pulls it), and last the training data, whose upload starts a run. Paths are
@@ -351,7 +359,8 @@ def upload_commands(pipeline: Pipeline) -> tuple[str, list[str]]:
     def copy(path: str, bucket: str, key: str) -> str:
         return f"aws s3 cp {_shell_path(path)} {_shell_word(f's3://{bucket}/{escape(key)}')}"
 
-    upload = [copy(asset.written or str(asset.source), n.sub(n.SOURCE_REPOSITORY), asset.key)
+    upload = [shipped_copy(asset, n.sub(n.SOURCE_REPOSITORY)) if asset.shipped else
+              copy(asset.written or str(asset.source), n.sub(n.SOURCE_REPOSITORY), asset.key)
               for asset in pipeline.assets]
     if data.score_written and not pipeline.is_endpoint:
         upload.append(copy(data.score_written, fs, data.score_key))
@@ -391,6 +400,8 @@ def build_template(pipeline: Pipeline, workflow: Workflow) -> Template:
         template.add_resource(_security_group(pipeline))
     template.add_resource(iam.roles(pipeline, workflow.tasks))
     template.add_resource(_glue(pipeline))
+    if pipeline.drift is not None:
+        template.add_resource(drift.job(pipeline, GLUE_SECURITY))
     template.add_resource(_functions(pipeline))
     template.add_resource(_state_machine(pipeline, workflow.definition))
     template.add_resource(operations.resources(pipeline, _tags(pipeline), kms_key(pipeline)))

@@ -17,6 +17,7 @@ from ..model.layout import (EXTRACTS_SCORE_KEY, EXTRACTS_TRAIN_PREFIX, METADATA_
                             MODEL_PREFIX, PREDICTIONS_PREFIX, TRANSFORM_PREFIX)
 from ..asl.fn_sub import escape
 from ..model.origin import Traced
+from . import drift
 from . import names as n
 from . import lifecycle, production
 from .sdk import Catch, Chain, Choice, ChoiceRule, Fail, Graph, Pass, Succeed, Wait
@@ -404,7 +405,7 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
     metadata = Pass(ASSEMBLE_METADATA, result_path="$.metadata", parameters={
         "JobName.$": JOB, "Tuning.$": "$.tuning", "BestModel.$": "$.best",
         "Transform.$": "$.transform", "Execution.$": "$$.Execution.Id",
-        "StartTime.$": "$$.Execution.StartTime"})
+        "StartTime.$": "$$.Execution.StartTime", **drift.metadata(pipeline)})
     log = build.add(s3.PutObject(LOG_METADATA, bucket=n.sub(n.METADATA), prefix=METADATA_PREFIX,
                                  parameters={
         "Key.$": f"States.Format('{METADATA_PREFIX}{{}}.json', {JOB})",
@@ -424,7 +425,9 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
     gate = _gate(build, production.registration(build, pipeline, build.image(), create_model))
     uploaded.next(transform)
     compiled_key.next(transform)
-    Chain([transform, job_name, tune, best, metadata, log, gate])
+    job_name.next(drift.states(build, pipeline, tune))
+    Chain([tune, best, metadata, log, gate])
+    Chain([transform, job_name])
     graph = Graph(find,
                   comment=f"mlops_dsl pipeline {escape(pipeline.name)}: transform, tune, gate "
                           f"({pipeline.gate.describe()}), "

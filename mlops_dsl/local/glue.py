@@ -22,6 +22,7 @@ import os
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..emit import names as n
@@ -42,8 +43,30 @@ def _digests(folder: Path) -> dict[str, str]:
             for p in folder.rglob("*") if p.is_file()}
 
 
+@dataclass
+class _Job:
+    """One Glue job of the template, as the local runner runs it."""
+
+    script: Path
+    wheels: list[str]
+    glue_version: str | None
+    timeout_minutes: float | None
+    python_version: str | None
+    kind: str
+    python: str | None = None  # chosen at its first run
+
+
+def _job(resource: dict, script: Path, wheels: list[str]) -> _Job:
+    command = resource.get("Command", {})
+    glue_version = resource.get("GlueVersion")
+    return _Job(script, wheels, glue_version, resource.get("Timeout"),
+                command.get("PythonVersion") if command.get("Name") != "glueetl"
+                else SPARK_PYTHON.get(glue_version), command.get("Name", "pythonshell"))
+
+
 class LocalGlue(Fake):
-    """Runs the pipeline's Glue job from its script; each run works in ``work/glue/<run id>/``."""
+    """Runs the pipeline's Glue jobs from their scripts (the transform, and the drift check when
+    the blueprint has one); each run works in ``work/glue/<run id>/``."""
 
     ROUTES = {tasks.StartJobRunSync.API: "start_job_run_sync",
               tasks.StartCrawler.API: "start_crawler"}
@@ -52,22 +75,18 @@ class LocalGlue(Fake):
         pipeline = context.pipeline
         self.job_name = pipeline.names.glue_job
         self.children = context.children
-        self.script = Path(pipeline.transform.script.source)
-        self.wheels = [str(w.source) for w in pipeline.transform.wheels]
+        self.jobs = {self.job_name: _job(context.resource(n.GLUE_JOB),
+                                         Path(pipeline.transform.script.source),
+                                         [str(w.source) for w in pipeline.transform.wheels])}
+        if pipeline.drift is not None:
+            self.jobs[pipeline.names.drift_job] = _job(context.resource(n.DRIFT_JOB),
+                                                       Path(pipeline.drift.script.source), [])
         self.stores = context.stores
         self.workdir = context.work / "glue"
         self.reporter = context.reporter
         self.facts = context.facts
         self.env = context.env
         self.crawled: list[str] = []
-        job = context.resource(n.GLUE_JOB)
-        command = job.get("Command", {})
-        self.glue_version = job.get("GlueVersion")
-        self.timeout_minutes = job.get("Timeout")
-        self.python_version = (command.get("PythonVersion") if command.get("Name") != "glueetl"
-                               else SPARK_PYTHON.get(self.glue_version))
-        self.kind = command.get("Name", "pythonshell")
-        self._python = None
 
     def start_crawler(self, parameters: dict, state: str) -> dict:
         name = parameters.get("Name")
@@ -76,52 +95,53 @@ class LocalGlue(Fake):
                           "catalogues the output store for Athena", indent=1)
         return {}
 
-    def python(self, env: dict) -> str:
-        """The interpreter for the script, chosen once per run (with its warning, if any)."""
-        if self._python is None:
+    def python(self, job: _Job, env: dict) -> str:
+        """The interpreter for a job's script, chosen once per run (with its warning, if any)."""
+        if job.python is None:
             import sys
 
             choice = None
-            if self.python_version and "." in self.python_version:
-                choice = find_python(self.python_version, self.script, env,
-                                     f"the Glue {self.kind} job")
-            self._python = choice.python if choice else sys.executable
-            self.facts["glue python"] = (f"{self._python} (Python {choice.version})" if choice
-                                        else self._python)
+            if job.python_version and "." in job.python_version:
+                choice = find_python(job.python_version, job.script, env,
+                                     f"the Glue {job.kind} job")
+            job.python = choice.python if choice else sys.executable
+            self.facts.setdefault("glue python", (f"{job.python} (Python {choice.version})"
+                                                  if choice else job.python))
             if choice and choice.warning:
                 self.reporter.warn(choice.warning)
-        return self._python
+        return job.python
 
     def start_job_run_sync(self, parameters: dict, state: str) -> dict:
         name = parameters.get("JobName")
-        if name != self.job_name:
+        job = self.jobs.get(name)
+        if job is None:
             raise TaskFailed("Glue.EntityNotFoundException", f"Job {name} not found "
-                             f"(this pipeline's job is {self.job_name})")
+                             f"(this pipeline's jobs: {', '.join(self.jobs)})")
         run_id = "jr_" + uuid.uuid4().hex
         folder = self.workdir / run_id
         arguments = dict(parameters.get("Arguments") or {})
         local_args, mirrors = self._mirror_buckets(arguments, folder)
         env = dict(self.env)
-        if self.wheels:
-            env["PYTHONPATH"] = os.pathsep.join(self.wheels + [env.get("PYTHONPATH", "")]).rstrip(
+        if job.wheels:
+            env["PYTHONPATH"] = os.pathsep.join(job.wheels + [env.get("PYTHONPATH", "")]).rstrip(
                 os.pathsep)
-        command = [self.python(env), str(self.script), "--JOB_ID", f"j_{name}",
+        command = [self.python(job, env), str(job.script), "--JOB_ID", f"j_{name}",
                    "--JOB_RUN_ID", run_id]
         for key, value in local_args.items():
             command += [key, str(value)]
-        minutes = parameters.get("Timeout", self.timeout_minutes)
+        minutes = parameters.get("Timeout", job.timeout_minutes)
         started, began = now(), time.monotonic()
-        self.reporter.say(f"glue job {name} ({self.script.name}), run {run_id}"
+        self.reporter.say(f"glue job {name} ({job.script.name}), run {run_id}"
                           + (f", timeout {minutes:g} min" if minutes else ""), indent=1)
         status, lines = self._run(command, env, folder / "output.log",
-                                  minutes * 60 if minutes else None)
+                                  minutes * 60 if minutes else None, name)
         seconds = time.monotonic() - began
         self.reporter.record("glue job", seconds)
         run = {"Id": run_id, "JobName": name, "Attempt": 0, "Arguments": arguments,
                "StartedOn": started, "CompletedOn": now(), "ExecutionTime": round(seconds),
                "JobRunState": "SUCCEEDED"}
-        if self.glue_version:
-            run["GlueVersion"] = self.glue_version
+        if job.glue_version:
+            run["GlueVersion"] = job.glue_version
         if minutes:
             run["Timeout"] = minutes
         if status is None:
@@ -156,11 +176,12 @@ class LocalGlue(Fake):
         folder.mkdir(parents=True, exist_ok=True)
         return local_args, mirrors
 
-    def _run(self, command: list[str], env: dict, log_path: Path, timeout: float | None):
+    def _run(self, command: list[str], env: dict, log_path: Path, timeout: float | None,
+             name: str):
         """Run the script, echoing its log as it grows; (exit status or None after a timeout,
         the log's non-empty lines)."""
         child = self.children.start(command, log=log_path, env=env, cwd=log_path.parent,
-                                    label=f"glue job {self.job_name}")
+                                    label=f"glue job {name}")
         lines: list[str] = []
         done = threading.Event()
         follower = threading.Thread(target=self._follow, args=(log_path, lines, done),

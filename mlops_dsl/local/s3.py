@@ -1,4 +1,4 @@
-"""``aws-sdk:s3:*`` tasks against moto's in-process S3.
+"""``aws-sdk:s3:*`` tasks (put, copy, delete, get) against moto's in-process S3.
 
 moto's own aws-sdk integration passes a JSON object Body to boto3 unchanged (and fails); Step
 Functions serialises it to JSON text, as here. S3 errors are named like the aws-sdk integration's
@@ -23,7 +23,7 @@ class LocalS3(Fake):
     """The workflow's S3 calls, on the run's in-process stores."""
 
     ROUTES = {tasks.PutObject.API: "put_object", tasks.CopyObject.API: "copy_object",
-              tasks.DeleteObject.API: "delete_object"}
+              tasks.DeleteObject.API: "delete_object", tasks.GetObject.API: "get_object"}
 
     def __init__(self, context: RunContext):
         self.client = context.stores.s3
@@ -36,6 +36,11 @@ class LocalS3(Fake):
 
     def delete_object(self, parameters: dict, state: str) -> dict:
         return self.call("deleteObject", parameters)
+
+    def get_object(self, parameters: dict, state: str) -> dict:
+        """The object from the run's store (the drift report the local drift job wrote there),
+        its ``Body`` as text, as the aws-sdk integration returns it."""
+        return self.call("getObject", parameters)
 
     def call(self, action: str, parameters: dict) -> dict:
         """S3 ``action`` (e.g. ``putObject``) with a state's Parameters, answered as the aws-sdk

@@ -8,7 +8,39 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..model.layout import DRIFT_PREFIX
 from .stores import split_uri
+
+
+def drift_result(result) -> dict | None:
+    """The drift check's outcome, from the report it left in the metadata store: max PSI, the
+    bound, the drifted and worst features, and what it did (``passed``, ``warned``, ``failed``;
+    ``not run`` when the run ended before the check wrote its report)."""
+    drift = result.pipeline.drift
+    if drift is None:
+        return None
+    reports = sorted((result.run_dir / "metadata" / DRIFT_PREFIX).glob("*.json"))
+    if not reports:
+        return {"outcome": "not run", "max_psi_allowed": drift.max_psi, "on_drift": drift.on_drift}
+    report = json.loads(reports[-1].read_text())
+    drifted = report["max_psi"] > drift.max_psi
+    outcome = "passed" if not drifted else ("failed" if drift.on_drift == "fail" else "warned")
+    return {"outcome": outcome, "max_psi": report["max_psi"], "max_psi_allowed": drift.max_psi,
+            "on_drift": drift.on_drift, "drifted": report.get("drifted", []),
+            "worst": report["worst"], "report": str(reports[-1])}
+
+
+def drift_line(found: dict) -> str:
+    """``Drift check: max PSI 3.68 above 0.25 in PerformanceRating, ...: run failed``."""
+    if found["outcome"] == "not run":
+        return "Drift check: not run (the run ended before it)"
+    bound = found["max_psi_allowed"]
+    if found["outcome"] == "passed":
+        worst = ", ".join(f"{w['feature']} {w['psi']:g}" for w in found["worst"][:3]) or "none"
+        return f"Drift check: max PSI {found['max_psi']:g} within {bound:g} (worst: {worst})"
+    did = "the run failed" if found["outcome"] == "failed" else "warning only (on_drift warn)"
+    return (f"Drift check: max PSI {found['max_psi']:g} above {bound:g} in "
+            f"{', '.join(found['drifted'])}: {did}")
 
 
 def best_job(result):
@@ -60,6 +92,8 @@ def outputs(result) -> list[tuple[str, Path, str]]:
             if store == "output" and key.endswith(".csv"):
                 lines = path.read_bytes().count(b"\n")
                 found.append(("predictions", path, f"{max(0, lines - 1)} rows"))
+            elif store == "metadata" and key.startswith(DRIFT_PREFIX):
+                found.append(("drift report", path, ""))
             elif store == "metadata":
                 found.append(("tuning metadata", path, ""))
             elif store == "extracts":
@@ -87,7 +121,9 @@ def missing_metrics(result, best) -> list[str]:
 
 def cloud_note(pipeline) -> str:
     tuning, training = pipeline.tuning, pipeline.training
-    return (f"In AWS: Glue {pipeline.transform.command} job {pipeline.names.glue_job}; "
+    drift = (f" and drift check job {pipeline.names.drift_job}" if pipeline.drift is not None
+             else "")
+    return (f"In AWS: Glue {pipeline.transform.command} job {pipeline.names.glue_job}{drift}; "
             f"{tuning.max_jobs} training job(s) on {training.instance_count} x "
             f"{training.instance_type}, {tuning.max_parallel_jobs} at a time; "
             f"{pipeline.deployment.summary}.")
@@ -117,6 +153,9 @@ def render(result) -> str:
                          "or the metric's regex; docs/contract.md)")
         lines.append(f"  hyperparameters: {tuned}")
         lines.append(f"  {gate_verdict(result, best)}")
+    drift = drift_result(result)
+    if drift:
+        lines.append(drift_line(drift))
     found = outputs(result)
     if found:
         lines.append("Outputs:")
@@ -137,7 +176,8 @@ def render(result) -> str:
 
 def record(result) -> dict:
     best = best_job(result)
-    return {
+    drift = drift_result(result)
+    return ({"drift": drift} if drift else {}) | {
         "status": result.status, "error": result.error, "cause": result.cause,
         "failure_reason": explain_cause(result.cause), "stopped_by": result.stopped_by,
         "failed_state": result.failed_state, "seconds": round(result.seconds, 3),

@@ -14,5 +14,7 @@ CHECKPOINT_PREFIX = "checkpoints/"  # model store: <tuning job>/ with managed sp
 TRANSFORM_PREFIX = "transform/"  # output store: raw batch transform output, one folder per run
 PREDICTIONS_PREFIX = "predictions/"  # output store: <run>/out.csv, crawled for Athena
 METADATA_PREFIX = "tuning-runs/"  # metadata store: <run>.json
+DRIFT_PREFIX = "drift/"  # metadata store: <run>.json, the drift check's report
+DRIFT_SCRIPT = "drift.py"  # the drift check's job script, in the shipped glue/ folder
 ASSETS_PREFIX = "assets/"  # source repository: assets/<sha256[:16]>/<file name>
 MAX_TRAINING_RUNTIME_SECONDS = 24 * 60 * 60  # seed: 24 h max runtime per training job

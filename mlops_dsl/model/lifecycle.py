@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from .layout import MAX_TRAINING_RUNTIME_SECONDS
 from .origin import Origin, Spec, origins_field
+from .specs import Asset
 
+DRIFT_TIMEOUT_MINUTES = 30  # the drift job reads two CSV extracts; longer means stuck
+DRIFT_DPU = 0.0625  # a Python shell job's smallest capacity
 CHECKPOINT_PATH = "/opt/ml/checkpoints"  # CheckpointConfig.LocalPath's default (SageMaker)
 
 
@@ -23,8 +26,12 @@ class LimitsSpec(Spec):
 
 @dataclass(frozen=True, kw_only=True)
 class DriftSpec(Spec):
+    """The drift check: its bound, what a drift does, and the job script mlops_dsl ships
+    (``glue/drift.py``, uploaded like the transform script, content-addressed)."""
+
     max_psi: float
     on_drift: str  # fail or warn
+    script: Asset
     origins: dict[str, Origin] = origins_field()
 
 
@@ -67,4 +74,8 @@ def plan(pipeline) -> list[str]:
     else:
         lines.append(f"batch transform: {deployment.instance_count} {deployment.instance_type}, "
                      "no time bound (set max_runtime_minutes)")
+    if pipeline.drift is not None:
+        lines.append(f"drift check: 1 Glue Python shell job of {DRIFT_DPU:g} DPU x "
+                     f"{DRIFT_TIMEOUT_MINUTES} min = {DRIFT_DPU * DRIFT_TIMEOUT_MINUTES / 60:g} "
+                     "DPU-hours at most")
     return lines

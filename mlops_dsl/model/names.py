@@ -14,6 +14,7 @@ from .origin import Origin, Spec, origins_field
 
 JOB_NAME_FUNCTION = "job-name"  # purposes of the Lambda handlers, the suffix of their names
 ENDPOINT_CHECK_FUNCTION = "endpoint-check"
+DRIFT_JOB_SUFFIX = "drift-check"  # the drift check's Glue job: <prefix>-drift-check
 ROLLOUT_ALARMS = ("errors", "latency")  # what the rollout alarms watch: 5XX rate, p99 latency
 STACK_TAG_CHARS = 4  # lambdas/job_name.py: job_name (18) + "-" + tag (4) + "-" + time (8) = 32
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -53,6 +54,17 @@ class Names(Spec):
     @property
     def glue_job(self) -> str:
         return self.join(self.transform_job)
+
+    @property
+    def drift_job(self) -> str:
+        """The drift check's Glue job (``drift_check``)."""
+        return self.join(DRIFT_JOB_SUFFIX)
+
+    @property
+    def drift_namespace(self) -> str:
+        """The CloudWatch namespace of the drift check's ``MaxPSI`` metric: one per stack, so the
+        job's PutMetricData grant (conditioned on ``cloudwatch:namespace``) reaches no other."""
+        return f"mlops_dsl/{self.stem}"
 
     @property
     def crawler(self) -> str:
@@ -113,12 +125,14 @@ class Names(Spec):
 
     def physical(self, *, endpoint: str | None = None, batch: bool = True, alarms: bool = False,
                  topic: bool = False, group: str | None = None,
-                 schedule: bool = False) -> dict[str, str]:
+                 schedule: bool = False, drift: bool = False) -> dict[str, str]:
         """Every explicit name of the stack, by what it names (for collision checks)."""
         found = {"Glue job": self.glue_job, "Glue security configuration":
                  self.glue_security_configuration, "state machine": self.state_machine,
                  "log group": self.log_group, "Lambda function job-name":
                  self.function(JOB_NAME_FUNCTION), "SageMaker names": self.sagemaker_names + "-"}
+        if drift:
+            found["Glue job drift-check"] = self.drift_job
         if self.ecr_repository:
             found["ECR repository"] = self.ecr_repository
         if batch:

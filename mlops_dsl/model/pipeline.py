@@ -70,8 +70,10 @@ class Pipeline(Spec):
                                    batch=not self.is_endpoint, alarms=self.rollout is not None,
                                    topic=self.has_topic,
                                    group=self.registry.group_name if self.registry else None,
-                                   schedule=self.schedule is not None)
+                                   schedule=self.schedule is not None,
+                                   drift=self.drift is not None)
 
     @property
     def assets(self) -> tuple[Asset, ...]:
-        return (self.transform.script, *self.transform.wheels)
+        drift = (self.drift.script,) if self.drift is not None else ()
+        return (self.transform.script, *self.transform.wheels, *drift)

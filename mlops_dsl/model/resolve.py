@@ -14,7 +14,7 @@ from ..dsl import Blueprint, BuiltInImage, ByoImage, Categorical, Continuous, En
 from ..dsl.gate import OPERATORS
 from ..errors import NOT_EMITTED, BlueprintError, Problem, shorten
 from ..files import path_problem
-from .layout import ASSETS_PREFIX, SCORE_PREFIX, TRAIN_PREFIX
+from .layout import ASSETS_PREFIX, DRIFT_SCRIPT, SCORE_PREFIX, TRAIN_PREFIX
 from .metrics import metric_definitions
 from .names import Names
 from .origin import Origin, origin_of, origins_of
@@ -43,6 +43,17 @@ def _path(node, field: str, value: str) -> Path:
 def _asset(path: Path, data: bytes, written: str) -> Asset:
     digest = hashlib.sha256(data).hexdigest()
     return Asset(path, f"{ASSETS_PREFIX}{digest[:16]}/{path.name}", digest, data, written)
+
+
+def _shipped_asset(folder: str, name: str) -> Asset:
+    """A script mlops_dsl ships (``glue/drift.py``): an asset like the user's, content-addressed,
+    with no path as the blueprint writes it (``Asset.shipped`` names its folder instead)."""
+    from ..scaffold.shipped import shipped_dir
+
+    path = shipped_dir(folder) / name
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    return Asset(path, f"{ASSETS_PREFIX}{digest[:16]}/{path.name}", digest, data, shipped=folder)
 
 
 def number_text(value) -> str:
@@ -238,6 +249,7 @@ def resolve(bp: Blueprint, name: str) -> Pipeline:
         schedule=bp.training_schedule,
         drift=None if bp.drift_check is None else DriftSpec(
             max_psi=float(bp.drift_check.max_psi), on_drift=bp.drift_check.on_drift,
+            script=_shipped_asset("glue", DRIFT_SCRIPT),
             origins=origins_of(bp.drift_check, "max_psi", "on_drift")),
         where=bp.where,
         origins={**origins_of(bp, "name_prefix", "job_name", "tags", "kms_key", "credentials_file"),

@@ -24,6 +24,7 @@ class Asset:
     sha256: str
     data: bytes = field(repr=False, compare=False, default=b"")
     written: str = field(compare=False, default="")  # the path as the blueprint gives it
+    shipped: str = field(compare=False, default="")  # a shipped folder (glue): mlops_dsl's own file
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..dsl import Blueprint, Endpoint
 from ..errors import Problem
+from ..model.names import DRIFT_JOB_SUFFIX
 
 
 def _cron_problem(expression: str) -> str | None:
@@ -46,4 +47,10 @@ def check_lifecycle(bp: Blueprint) -> list[Problem]:
             "the drift check compares the scoring data with the training data before a batch "
             "transform; an endpoint has no scoring data: use BatchTransform or remove drift_check",
             bp.where_of("drift_check")))
+    if bp.drift_check is not None and bp.transform.job_name == DRIFT_JOB_SUFFIX:
+        problems.append(Problem(
+            "MLD163", bp.transform.field_name("job_name"),
+            f"{DRIFT_JOB_SUFFIX!r} names the drift check's Glue job ({bp.name_prefix.rstrip('-')}-"
+            f"{DRIFT_JOB_SUFFIX}); give the transform job another name",
+            bp.transform.where_of("job_name")))
     return problems

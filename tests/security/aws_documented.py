@@ -173,6 +173,13 @@ CRAWLER_CATALOG = Documented("https://docs.aws.amazon.com/glue/latest/dg/crawler
 # 403 otherwise (API_GetObject.html, "Permissions"): the transform names a missing input.
 LIST_FOR_NOT_FOUND = Documented("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
                                 ("s3:ListBucket",))
+# The drift job lists the training extract's prefix: "To use this operation, you must have READ
+# access to the bucket ... s3:ListBucket" (ListObjectsV2, Permissions); PutMetricData takes no
+# resource ARN, only the cloudwatch:namespace condition key (iam-cw-condition-keys-namespace.html).
+LIST_OBJECTS = Documented("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html",
+                          ("s3:ListBucket",))
+PUT_METRIC_DATA = Documented("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
+                             "iam-cw-condition-keys-namespace.html", ("cloudwatch:PutMetricData",))
 # Objects under SSE-KMS: GenerateDataKey to write, Decrypt to read (UsingKMSEncryption.html).
 KMS_OBJECTS = Documented("https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
                          ("kms:Decrypt", "kms:GenerateDataKey"))

@@ -142,6 +142,8 @@ def _expression(text: str, data):
     if text.startswith("States.MathAdd(") and text.endswith(")"):
         left, right = text[len("States.MathAdd("):-1].split(",")
         return _expression(left.strip(), data) + int(right)
+    if text.startswith("States.StringToJson(") and text.endswith(")"):
+        return json.loads(_expression(text[len("States.StringToJson("):-1], data))
     if text.startswith("States.JsonToString(") and text.endswith(")"):
         return json.dumps(_expression(text[len("States.JsonToString("):-1], data))
     match = re.fullmatch(r"States\.Format\('([^']*)'((?:,\s*[^,()]+)*)\)", text)
@@ -216,6 +218,8 @@ def _result(template: dict, task: dict, tasks: list[dict]):
                 "FinalMetricDataList": []}
     if api == "startJobRun":
         return {"Id": "jr_0123", "JobRunState": "SUCCEEDED"}
+    if api == "getObject":  # the drift report (glue/drift.py's JSON), as text
+        return {"Body": json.dumps({"max_psi": 0.5, "drifted_features": "Age", "worst": []})}
     return {}
 
 
@@ -287,7 +291,10 @@ def _boto3_calls(source: str) -> list[tuple[str, str, list[str]]]:
     calls = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            operation = "".join(part.title() for part in node.func.attr.split("_"))
+            name = node.func.attr
+            if name == "get_paginator" and node.args and isinstance(node.args[0], ast.Constant):
+                name = node.args[0].value  # the paginated operation, e.g. list_objects_v2
+            operation = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
             for service in services:
                 if operation in session.get_service_model(service).operation_names:
                     calls.append((service, operation, [k.arg for k in node.keywords]))
@@ -310,7 +317,7 @@ def derive(compiled, sar) -> dict[str, dict[tuple[str, str], str]]:
     tasks = example_tasks(compiled)
     _state_machine(needs, template, tasks, roles["states.amazonaws.com"])
     _sagemaker(needs, template, tasks, roles["sagemaker.amazonaws.com"])
-    _glue(needs, template, tasks, roles["glue.amazonaws.com"])
+    _glue(needs, template, tasks)
     _lambda(needs, template, tasks, roles["lambda.amazonaws.com"])
     for resource in resources.values():
         if resource["Type"] == "AWS::Events::Rule":
@@ -483,11 +490,23 @@ def _sagemaker(needs: Needs, template: dict, tasks: list[dict], role: str) -> No
                          {"LogGroupName": group, "LogStreamName": "x"})
 
 
-def _glue(needs: Needs, template: dict, tasks: list[dict], role: str) -> None:
+def _glue_role(template: dict, properties: dict) -> str:
+    """The logical ID of the role a Glue job or crawler runs as."""
+    (role,) = [logical for logical, r in template["Resources"].items()
+               if r["Type"] == "AWS::IAM::Role" and resolve(template, {"Fn::GetAtt": [logical, "Arn"]})
+               == properties["Role"]]
+    return role
+
+
+def _glue(needs: Needs, template: dict, tasks: list[dict]) -> None:
     resources = template["Resources"]
+    job_roles = {}
     for logical, resource in resources.items():
         properties = resolve(template, resource.get("Properties", {}))
+        if resource["Type"] in ("AWS::Glue::Job", "AWS::Glue::Crawler"):
+            role = _glue_role(template, properties)
         if resource["Type"] == "AWS::Glue::Job":
+            job_roles[properties["Name"]] = role
             for uri in [properties["Command"]["ScriptLocation"],
                         *properties["DefaultArguments"].get("--extra-py-files", "").split(",")]:
                 if uri:
@@ -511,7 +530,11 @@ def _glue(needs: Needs, template: dict, tasks: list[dict], role: str) -> None:
     for task in tasks:
         if (task["service"], task["api"]) != ("glue", "startJobRun"):
             continue
+        role = job_roles[task["params"]["JobName"]]
         arguments = task["params"]["Arguments"]
+        if "--EXTRACTS" in arguments:
+            _drift(needs, arguments, role)
+            continue
         source, dest = arguments["--S3_SOURCE"], arguments["--S3_DEST"]
         for name in ("--TRAIN_KEY", "--SCORE_KEY"):
             if name in arguments:
@@ -522,6 +545,23 @@ def _glue(needs: Needs, template: dict, tasks: list[dict], role: str) -> None:
         written = [outputs["TRAIN_OUT"]] + ([outputs["SCORE_OUT"]]
                                             if arguments["--INFERENCE_TYPE"] == "batch" else [])
         needs.add_scoped(role, "glue/transform.py", "s3:PutObject", {"Bucket": dest, "Key": written})
+
+
+def _drift(needs: Needs, arguments: dict, role: str) -> None:
+    """The drift script's boto3 calls, on the locations the workflow's drift task passes it."""
+    script = (ROOT / "glue" / "drift.py").read_text()
+    calls = {f"{service}:{operation}" for service, operation, _ in _boto3_calls(script)}
+    assert calls == {"s3:ListObjectsV2", "s3:GetObject", "s3:PutObject",
+                     "cloudwatch:PutMetricData"}, calls
+    extracts = arguments["--EXTRACTS"]
+    for name in ("--TRAIN_KEY", "--SCORE_KEY"):  # a key, or a prefix the script lists
+        needs.add_scoped(role, "glue/drift.py", "s3:GetObject",
+                         {"Bucket": extracts, "Key": _under(arguments[name])})
+        if arguments[name].endswith("/"):
+            needs.add_scoped(role, aws.LIST_OBJECTS, aws.LIST_OBJECTS.actions, {"Bucket": extracts})
+    needs.add_scoped(role, "glue/drift.py", "s3:PutObject",
+                     {"Bucket": arguments["--REPORT"], "Key": arguments["--REPORT_KEY"]})
+    needs.add_scoped(role, aws.PUT_METRIC_DATA, aws.PUT_METRIC_DATA.actions, {})
 
 
 def _glue_logs(needs: Needs, template: dict, job: dict, role: str) -> None:

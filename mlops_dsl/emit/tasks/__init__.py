@@ -11,8 +11,8 @@ ALL = (glue.StartJobRunSync, glue.StartCrawler, awslambda.Invoke, sagemaker.Crea
        sagemaker.CreateEndpoint, sagemaker.UpdateEndpoint, sagemaker.UpdateEndpointSdk,
        sagemaker.DescribeEndpoint,
        sagemaker.CreateTransformJobSync, sagemaker.StopTransformJob,
-       sagemaker.CreateModelPackage, s3.PutObject, s3.CopyObject, s3.DeleteObject, sns.Publish,
-       sns.PublishWaitForToken, cloudwatch.DescribeAlarms)
+       sagemaker.CreateModelPackage, s3.PutObject, s3.CopyObject, s3.DeleteObject, s3.GetObject,
+       sns.Publish, sns.PublishWaitForToken, cloudwatch.DescribeAlarms)
 
 __all__ = ["ALL", "Grant", "Integration", "awslambda", "cloudwatch", "glue", "s3", "sagemaker",
            "sns"]

@@ -49,3 +49,19 @@ class DeleteObject(Integration):
 
     def grants(self) -> list[Grant]:
         return [Grant(("s3:DeleteObject",), (arns.bucket(self.bucket, self.prefix + "*"),))]
+
+
+class GetObject(Integration):
+    """``aws-sdk:s3:getObject`` under ``prefix`` of ``bucket``: the result's ``Body`` is the
+    object's content as text ("Learning to use AWS service SDK integrations in Step Functions"
+    supports GetObject; a JSON body is parsed in the ResultSelector with States.StringToJson)."""
+
+    API = "aws-sdk:s3:getObject"
+    TRANSIENT = TRANSIENT
+
+    def __init__(self, name: str, *, bucket: str, prefix: str, parameters: dict, **state):
+        super().__init__(name, {"Bucket": bucket, **parameters}, **state)
+        self.bucket, self.prefix = bucket, prefix
+
+    def grants(self) -> list[Grant]:
+        return [Grant(("s3:GetObject",), (arns.bucket(self.bucket, self.prefix + "*"),))]
