@@ -21,9 +21,19 @@ def add_arguments(parser) -> None:
     local.add_argument("--local-image", metavar="DIR", help="model container folder for --local")
     local.add_argument("--no-serve", action="store_true", help="with --local: do not serve the model")
     local.add_argument("--workspace", metavar="DIR", help="with --local: where the run's files go")
+    local.add_argument("--resume", metavar="RUN",
+                       help="with --local: continue the failed run RUN (a run folder of the "
+                            "workspace, or `last`) from its failed state, reusing what the states "
+                            "before it produced")
 
 
 def run(args) -> int:
+    if getattr(args, "resume", None) and not args.local:
+        from ..errors import BlueprintError, Problem
+        from ..local.resume import NOT_RESUMABLE
+
+        raise BlueprintError([Problem(NOT_RESUMABLE, "--resume", "--resume continues a local "
+                                      "run: add --local")])
     if args.local:
         from ..local import run_local
         return run_local(args)

@@ -23,7 +23,7 @@ from .. import exit_codes
 
 def run_local(args) -> int:
     """Run ``args.blueprint`` locally. ``args``: blueprint, name, local_image, no_serve, workspace,
-    follow (progress is always shown). Returns 0 only when the workflow succeeded, 130 when
+    resume (a failed run folder to continue, or ``last``: ``resume``), follow (progress is always shown). Returns 0 only when the workflow succeeded, 130 when
     Ctrl-C, SIGTERM or SIGHUP stopped it. A blueprint that cannot run locally raises
     ``BlueprintError`` (the CLI prints it and exits 2). ``MLOPS_DSL_NO_FORK_SERVER=1`` in the
     environment starts every training job as a fresh interpreter instead of from the fork
@@ -44,6 +44,7 @@ def run_local(args) -> int:
         reporter.record("compile", time.monotonic() - began)
         options = RunOptions(local_image=getattr(args, "local_image", None),
                              workspace=getattr(args, "workspace", None),
+                             resume=getattr(args, "resume", None),
                              fork_server=os.environ.get("MLOPS_DSL_NO_FORK_SERVER", "") in ("", "0"))
         result = run_pipeline(compiled, options, reporter)
         with signals.shielded():
