@@ -10,7 +10,9 @@ A state's fingerprint has three parts, all derived from the compiled output, nev
   job, whose ScriptLocation carries the script's content hash). IAM resources are left out: the
   local run does not enforce them, and they follow every change of the workflow;
 - ``inputs``: a digest of each local file the run uploads (training and scoring data, the Glue
-  script and wheels) whose key the state, its resources or its recorded input mention.
+  script and wheels) whose key the state or its resources mention, or that a path the state reads
+  its input with (``"--TRAIN_KEY.$": "$.run.train_key"``) finds in the input it ran on. Only what
+  the state reads counts: the key riding along in the data of every later state does not.
 
 The image's programs (``train``, ``serve``) are not part of it: they are the resuming command's,
 which is how a user fixes a failed batch transform and resumes (docs/local.md).
@@ -22,7 +24,11 @@ import json
 import re
 from pathlib import Path
 
+from ..asl.paths import value_at
+
 IGNORED_TYPES = ("AWS::IAM::",)  # resource types that do not change what a local state produces
+READING = ("InputPath", "Parameters", "ItemsPath", "ItemSelector", "Choices", "Arguments", "Items")
+_PATH = re.compile(r"(?<!\$)\$(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^']+'\])+")
 _REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
@@ -65,6 +71,13 @@ def referenced_resources(state: dict, template: dict) -> list[str]:
                   and not str(resources[logical].get("Type", "")).startswith(IGNORED_TYPES))
 
 
+def read_values(state: dict, state_input) -> list:
+    """The values of ``state_input`` that the fields of ``state`` which read the input select
+    (its Parameters' ``.$`` paths and intrinsic functions' arguments, InputPath, Choice variables)."""
+    text = json.dumps([state.get(key) for key in READING])
+    return [value_at(state_input, path) for path in sorted(set(_PATH.findall(text)))]
+
+
 def uploaded_inputs(pipeline) -> dict[str, Path]:
     """key -> local file, for every file a local run uploads before it starts."""
     data = pipeline.data
@@ -82,7 +95,8 @@ def state_fingerprint(name: str, compiled, state_input=None) -> dict:
     state = compiled.definition["States"][name]
     template = compiled.template
     resources = referenced_resources(state, template)
-    mentioned = json.dumps([state, state_input] + [template["Resources"][r] for r in resources])
+    mentioned = json.dumps([state, read_values(state, state_input)]
+                           + [template["Resources"][r] for r in resources])
     inputs = {key: file_digest(path) for key, path in sorted(uploaded_inputs(compiled.pipeline).items())
               if key in mentioned and Path(path).is_file()}
     return {"definition": state,

@@ -1,7 +1,8 @@
 """``run --local --resume RUN``: continue a failed local run from its failed state.
 
 ``plan(compiled, workspace, run)`` finds the run folder (a name in the workspace, or ``last``: the
-latest failed run of this pipeline), refuses what cannot be resumed (MLD510-MLD514, before anything
+latest failed run of this pipeline that no later run resumed, so ``last`` follows a chain of
+resumes), refuses what cannot be resumed (MLD510-MLD514, before anything
 is written) and returns a ``ResumePlan``. The resumed run is a new execution of the resuming
 command's own compiled workflow, whose definition starts with one Pass state (``START``) that
 injects the failed state's recorded input and goes to the failed state; its execution input is the
@@ -103,8 +104,11 @@ def _refuse(code: str, message: str, where) -> BlueprintError:
 def find(workspace: Path, run: str, pipeline: str) -> tuple[Path, dict]:
     """The run folder and record ``run`` names; refuses one that cannot be resumed."""
     if run == LAST:
-        for folder, record in _runs(workspace):
-            if record and record["pipeline"] == pipeline and record["status"] in RESUMABLE:
+        runs = _runs(workspace)
+        resumed = {record.get("resumed_from") for _, record in runs if record}
+        for folder, record in runs:  # a run a later one resumed is superseded by it
+            if (record and record["pipeline"] == pipeline and record["status"] in RESUMABLE
+                    and folder.name not in resumed):
                 return folder, record
         raise _refuse(NOT_FOUND, f"no failed run of {pipeline} to resume (`last`); "
                       f"{_listing(workspace)}", workspace)
