@@ -7,8 +7,7 @@ A state's fingerprint has three parts, all derived from the compiled output, nev
   ``Parameters/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs``);
 - ``resources``: a digest of each template resource the state refers to, by ``${Logical...}`` or by
   the physical name its Parameters call (``JobName: attrition-data-transformation`` -> the Glue
-  job, whose ScriptLocation carries the script's content hash). IAM resources are left out: the
-  local run does not enforce them, and they follow every change of the workflow;
+  job, whose ScriptLocation carries the script's content hash). ``IGNORED_TYPES`` are left out;
 - ``inputs``: a digest of each local file the run uploads (training and scoring data, the Glue
   script and wheels) whose key the state or its resources mention, or that a path the state reads
   its input with (``"--TRAIN_KEY.$": "$.run.train_key"``) finds in the input it ran on. Only what
@@ -26,7 +25,10 @@ from pathlib import Path
 
 from ..asl.paths import value_at
 
-IGNORED_TYPES = ("AWS::IAM::",)  # resource types that do not change what a local state produces
+# Resource types whose properties do not change what a state produces locally: permissions (not
+# enforced locally, and they follow every change of the workflow), the buckets' settings (their
+# names are in the state already), network and notification resources.
+IGNORED_TYPES = ("AWS::IAM::", "AWS::S3::", "AWS::EC2::", "AWS::SNS::", "AWS::CloudWatch::")
 READING = ("InputPath", "Parameters", "ItemsPath", "ItemSelector", "Choices", "Arguments", "Items")
 _PATH = re.compile(r"(?<!\$)\$(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^']+'\])+")
 _REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")

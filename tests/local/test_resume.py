@@ -13,6 +13,7 @@ from local_helpers import BLUEPRINTS, ROOT, csv_rows, sample
 from helpers import data_rows
 from mlops_dsl.cli import main
 from mlops_dsl.compiler import compile_blueprint
+from mlops_dsl.emit import names as n
 
 BROKEN_SERVE = ("#!/usr/bin/env python3\nimport sys\n"
                 "print('serve: cannot load the model: schema.json missing', file=sys.stderr)\n"
@@ -200,3 +201,19 @@ def test_resume_needs_local(tmp_path, capsys):
     assert main(["run", str(blueprint_file(tmp_path)), "--resume", "last"]) == 2
     assert "--resume: --resume continues a local run: add --local [MLD514]" in (
         capsys.readouterr().err)
+
+
+def test_a_resume_after_the_glue_script_changed_names_the_glue_job(failed_run, tmp_path, capsys):
+    workspace, run_id, image, _ = failed_run
+    script = tmp_path / "transform.py"
+    script.write_text((ROOT / "glue" / "transform.py").read_text() + "# changed\n")
+    module = blueprint_file(tmp_path)
+    module.write_text(module.read_text() + "from mlops_dsl import GlueTransform\n"
+                      f"resumable = resumable.with_(transform=GlueTransform(script={str(script)!r},"
+                      " wheels=()))\n")
+    capsys.readouterr()
+    assert cli_run(module, image, workspace, "--resume", run_id) == 2
+    error = capsys.readouterr().err
+    changed = [line for line in error.splitlines() if "[MLD513]" in line]
+    assert [line.split(": ")[2] for line in changed] == ["Transform data"], error
+    assert f"template resource {n.GLUE_JOB} changed" in changed[0]
