@@ -13,7 +13,9 @@ endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``enviro
 ``requirements`` (the container's requirements: met here, or a cached environment), ``pythons``
 (which Python runs a program, what it imports), ``children`` (the programs' process groups;
 stopped together), ``forkserver`` + ``forkclient`` (training jobs forked from a pre-loaded
-server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``progress``, ``summary``, ``runner`` (puts them
+server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``progress``, ``summary``, ``journal`` (what a
+run records for a later ``--resume``), ``fingerprint`` (what each state depended on), ``resume``
+(``--resume RUN``: which run, whether it may be resumed, where to start), ``runner`` (puts them
 together).
 """
 from __future__ import annotations
