@@ -91,7 +91,7 @@ def _listing(workspace: Path) -> str:
     runs = _runs(workspace)
     if not runs:
         return f"the workspace {workspace} has no run folders"
-    shown = [f"{p.name} ({r['pipeline']}, {r['status'].lower()})" if r else f"{p.name} (no resume "
+    shown = [f"{p.name} ({r.get('pipeline')}, {str(r.get('status')).lower()})" if r else f"{p.name} (no resume "
              "record)" for p, r in runs[:LISTED]]
     more = f", and {len(runs) - LISTED} more" if len(runs) > LISTED else ""
     return f"the run folders of {workspace}, newest first: {', '.join(shown)}{more}"
@@ -107,13 +107,14 @@ def find(workspace: Path, run: str, pipeline: str) -> tuple[Path, dict]:
         runs = _runs(workspace)
         resumed = {record.get("resumed_from") for _, record in runs if record}
         for folder, record in runs:  # a run a later one resumed is superseded by it
-            if (record and record["pipeline"] == pipeline and record["status"] in RESUMABLE
+            if (record and record.get("pipeline") == pipeline
+                    and record.get("status") in RESUMABLE
                     and folder.name not in resumed):
                 return folder, record
         raise _refuse(NOT_FOUND, f"no failed run of {pipeline} to resume (`last`); "
                       f"{_listing(workspace)}", workspace)
     folder = workspace / run
-    if not run or Path(run).name != run or not folder.is_dir():
+    if not run or run in (".", "..") or Path(run).name != run or not folder.is_dir():
         raise _refuse(NOT_FOUND, f"no run folder {run!r} in the workspace; {_listing(workspace)}",
                       workspace)
     record = journal.read(folder)
@@ -121,14 +122,14 @@ def find(workspace: Path, run: str, pipeline: str) -> tuple[Path, dict]:
         raise _refuse(NOT_RESUMABLE, f"the run {run} left no resume record ({journal.RECORD}): it "
                       "stopped before its workflow started, or an mlops_dsl without --resume ran "
                       "it", folder)
-    if record["pipeline"] != pipeline:
+    if record.get("pipeline") != pipeline:
         raise _refuse(OTHER_PIPELINE, f"the run {run} is a run of the pipeline "
-                      f"{record['pipeline']!r}, not of {pipeline!r}", folder)
-    if record["status"] == "SUCCEEDED":
+                      f"{record.get('pipeline')!r}, not of {pipeline!r}", folder)
+    if record.get("status") == "SUCCEEDED":
         raise _refuse(SUCCEEDED, f"the run {run} succeeded: there is nothing to resume "
                       "(run again without --resume)", folder)
-    if record["status"] not in RESUMABLE:
-        raise _refuse(NOT_RESUMABLE, f"the run {run} ended {record['status']}; only a "
+    if record.get("status") not in RESUMABLE:
+        raise _refuse(NOT_RESUMABLE, f"the run {run} ended {record.get('status')}; only a "
                       f"{', '.join(s.lower() for s in RESUMABLE)} run can be resumed", folder)
     return folder, record
 
@@ -141,6 +142,9 @@ def plan(compiled, workspace: Path, run: str) -> ResumePlan:
     entries = record.get("states") or []
     last = max((i for i, e in enumerate(entries) if e["name"] == failed), default=None)
     states = compiled.definition.get("States") or {}
+    if last and failed in states and states[failed].get("Type") == "Fail":
+        last -= 1  # a Fail state fails by design: resume at the state that chose it (the gate)
+        failed = entries[last]["name"]
     if last is None or failed not in states:
         why = ("it recorded no failed state" if not failed else
                f"its failed state {failed!r} is not a top-level state of this workflow"

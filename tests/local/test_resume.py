@@ -21,14 +21,16 @@ BROKEN_SERVE = ("#!/usr/bin/env python3\nimport sys\n"
 
 
 def blueprint_file(folder: Path, name: str = "resumable", max_jobs: int = 1,
-                   eta: str = "0.1") -> Path:
-    """A module defining the sample as ``name``, with ``max_jobs`` jobs and static ``eta``."""
+                   eta: str = "0.1", gate: str = "attrition.gate") -> Path:
+    """A module defining the sample as ``name``, with ``max_jobs`` jobs, static ``eta`` and the
+    ``gate`` expression."""
     path = folder / f"{name}.py"
     path.write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(BLUEPRINTS)!r})\n"
         "from attrition import attrition\n"
-        f"{name} = attrition.with_(name={name!r}, tuning=attrition.tuning.with_(\n"
+        "from mlops_dsl import metric\n"
+        f"{name} = attrition.with_(name={name!r}, gate={gate}, tuning=attrition.tuning.with_(\n"
         f"    max_jobs={max_jobs}, max_parallel_jobs=1,\n"
         f"    static_hyperparameters=dict(attrition.tuning.static_hyperparameters, eta={eta!r})))\n")
     return path
@@ -119,6 +121,29 @@ def test_a_failed_batch_transform_resumes_without_training_again(tmp_path, capsy
     error = capsys.readouterr().err
     assert "no failed run of resumable to resume (`last`)" in error and "[MLD510]" in error
     assert runs(workspace) == {first, second, third}  # a refusal writes nothing
+
+
+def test_a_gate_miss_resumes_at_the_gate_with_the_new_threshold(tmp_path, capsys):
+    workspace, image = tmp_path / "runs", broken_image(tmp_path)
+    fix(image)
+    assert cli_run(blueprint_file(tmp_path, gate="metric('roc_auc') > 0.999"), image,
+                   workspace) == 1
+    (first,) = runs(workspace)
+    missed = record(workspace / first)
+    assert missed["failed_state"] == "Metric below threshold"
+    capsys.readouterr()
+    # the Fail state fails by design: the resume starts at the Choice that chose it, which may
+    # change; the states before it (the tuning) are reused
+    assert cli_run(blueprint_file(tmp_path, gate="metric('roc_auc') > 0.5"), image, workspace,
+                   "--resume", "last") == 0
+    out = capsys.readouterr().out
+    (second,) = runs(workspace) - {first}
+    done = record(workspace / second)
+    assert (done["status"], done["resumed_at"]) == ("SUCCEEDED", "Check metric threshold")
+    assert "Tune model" in done["reused_states"]
+    assert "Check metric threshold" not in done["reused_states"]
+    assert training_jobs(workspace / second) == []
+    assert f"roc_auc {missed['best_metrics']['roc_auc']:g} > 0.5? passed -> Create model" in out
 
 
 @pytest.fixture(scope="module")
