@@ -109,6 +109,8 @@ def test_a_failed_batch_transform_resumes_without_training_again(tmp_path, capsy
 
     # the model served is the first run's best job's, and every employee was scored
     assert done["best_training_job"] == failed["best_training_job"] == trained[0].name
+    assert f"Best training job: {trained[0].name}" in out
+    assert f"Resumed run {second} at state 'Batch transform'; reused, not run again: " in out
     (predictions,) = (third_dir / "output" / "predictions").glob("*/out.csv")
     assert len(csv_rows(predictions)) == len(data_rows("score"))
 
