@@ -344,12 +344,21 @@ class _Run:
                 result.exported = stores.export(self.run_dir)
                 children.close()
                 if outcome is not None:
-                    journal.write(self.run_dir, self.compiled, result, {
-                        "training_jobs": [job.to_record() for job in context.jobs.values()],
-                        **sagemaker.records()})
+                    self._write_journal(journal, result, context, sagemaker)
         result.sagemaker, result.jobs = sagemaker, context.jobs
         self._finish(result, context.facts)
         return result
+
+    def _write_journal(self, journal, result, context, sagemaker) -> None:
+        """Leave the record a later ``--resume`` reads; a record that cannot be written costs the
+        resume, not the run (a warning says so)."""
+        try:
+            journal.write(self.run_dir, self.compiled, result, {
+                "training_jobs": [job.to_record() for job in context.jobs.values()],
+                **sagemaker.records()})
+        except (OSError, TypeError, ValueError) as error:
+            self.reporter.warn(f"the resume record ({self.run_dir / 'resume.json'}) could not be "
+                               f"written ({error}); this run cannot be resumed")
 
     @staticmethod
     def _conclude(result, outcome, children, signals) -> None:
