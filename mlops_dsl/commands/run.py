@@ -23,9 +23,19 @@ def add_arguments(parser) -> None:
     local.add_argument("--workspace", metavar="DIR", help="with --local: where the run's files go")
     local.add_argument("--as-scheduled", action="store_true",
                        help="with --local: start as the training schedule would (its run input)")
+    local.add_argument("--resume", metavar="RUN",
+                       help="with --local: continue the failed run RUN (a run folder of the "
+                            "workspace, or `last`) from its failed state, reusing what the states "
+                            "before it produced")
 
 
 def run(args) -> int:
+    if getattr(args, "resume", None) and not args.local:
+        from ..errors import BlueprintError, Problem
+        from ..local.resume import NOT_RESUMABLE
+
+        raise BlueprintError([Problem(NOT_RESUMABLE, "--resume", "--resume continues a local "
+                                      "run: add --local")])
     if args.local:
         from ..local import run_local
         return run_local(args)

@@ -13,7 +13,9 @@ endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``enviro
 ``requirements`` (the container's requirements: met here, or a cached environment), ``pythons``
 (which Python runs a program, what it imports), ``children`` (the programs' process groups;
 stopped together), ``forkserver`` + ``forkclient`` (training jobs forked from a pre-loaded
-server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``progress``, ``summary``, ``runner`` (puts them
+server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``progress``, ``summary``, ``journal`` (what a
+run records for a later ``--resume``), ``fingerprint`` (what each state depended on), ``resume``
+(``--resume RUN``: which run, whether it may be resumed, where to start), ``runner`` (puts them
 together).
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .. import exit_codes
 
 def run_local(args) -> int:
     """Run ``args.blueprint`` locally. ``args``: blueprint, name, local_image, no_serve, workspace,
-    follow (progress is always shown). Returns 0 only when the workflow succeeded, 130 when
+    resume (a failed run folder to continue, or ``last``: ``resume``), follow (progress is always shown). Returns 0 only when the workflow succeeded, 130 when
     Ctrl-C, SIGTERM or SIGHUP stopped it. A blueprint that cannot run locally raises
     ``BlueprintError`` (the CLI prints it and exits 2). ``MLOPS_DSL_NO_FORK_SERVER=1`` in the
     environment starts every training job as a fresh interpreter instead of from the fork
@@ -44,6 +46,7 @@ def run_local(args) -> int:
         reporter.record("compile", time.monotonic() - began)
         options = RunOptions(local_image=getattr(args, "local_image", None),
                              workspace=getattr(args, "workspace", None),
+                             resume=getattr(args, "resume", None),
                              fork_server=os.environ.get("MLOPS_DSL_NO_FORK_SERVER", "") in ("", "0"),
                              scheduled=getattr(args, "as_scheduled", False))
         result = run_pipeline(compiled, options, reporter)

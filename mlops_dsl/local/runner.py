@@ -18,7 +18,9 @@ from ..asl.history import HistoryFollower
 from ..emit import names as n
 from ..errors import BlueprintError, Problem
 from .fake import arn
+from . import resume
 from .image import program_folder
+from .journal import Journal
 from .progress import Reporter, StatePrinter
 from .substitute import LocalNames, substitute
 
@@ -35,6 +37,7 @@ class RunOptions:
     run_id: str | None = None
     fork_server: bool = True  # start Python training programs from a pre-loaded fork server
     scheduled: bool = False  # start as the training schedule does, with its input
+    resume: str | None = None  # a failed run folder of the workspace to continue, or "last"
 
 
 @dataclass
@@ -58,6 +61,9 @@ class RunResult:
     warnings: list = field(default_factory=list)
     stopped_by: str | None = None  # the signal that aborted the run (Ctrl-C, SIGTERM, SIGHUP)
     environment: dict = field(default_factory=dict)  # which interpreters ran the programs
+    resumed_from: str | None = None  # the run folder this run resumed (``resume``)
+    resumed_at: str | None = None  # the state it resumed at
+    reused: list = field(default_factory=list)  # the states it reused instead of running
 
     @property
     def succeeded(self) -> bool:
@@ -122,6 +128,17 @@ def task_integrations(definition: dict) -> list[tuple[str, str]]:
     return found
 
 
+def _restore_services(services: dict, context, sagemaker) -> None:
+    """Give a resumed run's services what the reused states created: the training jobs the tuner
+    ran (``Describe best training job``), the models and endpoint configs (``Batch transform``)."""
+    from .training import TrainingJob
+
+    for record in services.get("training_jobs") or []:
+        job = TrainingJob.from_record(record)
+        context.jobs[job.name] = job
+    sagemaker.restore(services)
+
+
 class _Environment:
     """Fake credentials and the pipeline's region for the run; restored afterwards."""
 
@@ -179,24 +196,29 @@ def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None
             "--as-scheduled starts a run as the training schedule would, and the blueprint has "
             "none: set training_schedule, or run without --as-scheduled", pipeline.where)])
     program = program_folder(pipeline, options.local_image)
+    workspace = Path(options.workspace or DEFAULT_WORKSPACE).resolve()
+    plan = resume.plan(compiled, workspace, options.resume) if options.resume else None
     with StopSignals():
         environment = program_environment(program, image_folder(pipeline, options.local_image),
                                           reporter)
-        workspace = Path(options.workspace or DEFAULT_WORKSPACE).resolve()
         run_id = options.run_id or new_run_id(pipeline.name, workspace)
         run_dir = workspace / run_id
         work = run_dir / "work"
         work.mkdir(parents=True, exist_ok=True)
         names = LocalNames(pipeline.names, pipeline.region, pipeline.existing_feature_store)
         definition = substitute(compiled.definition, names)
+        if plan is not None:
+            definition = plan.definition(definition)
         (run_dir / "statemachine.asl.json").write_text(json.dumps(definition, indent=2) + "\n")
         reporter.say(f"local run {run_id} of {pipeline.name}: workspace {run_dir}")
         reporter.say(f"image programs from {program}; {environment.summary}")
         if options.scheduled:
             reporter.say(f"started as the schedule {pipeline.schedule} would, on the training "
                          f"data at {pipeline.data.train_key}")
+        if plan is not None:
+            reporter.say(plan.describe())
         run = _Run(compiled, definition, names, program, environment, run_id, run_dir, reporter,
-                   options)
+                   options, plan)
         with _Environment(pipeline.region):
             return run.execute()
 
@@ -205,11 +227,11 @@ class _Run:
     """One execution: the in-process AWS, the local stand-ins, the follower, the outcome."""
 
     def __init__(self, compiled, definition, names, program, environment, run_id, run_dir,
-                 reporter, options):
+                 reporter, options, plan=None):
         self.compiled, self.pipeline = compiled, compiled.pipeline
         self.definition, self.names, self.program = definition, names, program
         self.environment, self.run_id, self.run_dir = environment, run_id, run_dir
-        self.reporter, self.options = reporter, options
+        self.reporter, self.options, self.plan = reporter, options, plan
 
     def execution_input(self) -> str:
         """What the execution starts with: nothing, as a plain run; or, with ``scheduled``, the
@@ -267,6 +289,12 @@ class _Run:
 
         pipeline, reporter, names = self.pipeline, self.reporter, self.names
         result = RunResult("RUNNING", self.run_dir, pipeline, stores=names.buckets())
+        plan = self.plan
+        if plan is not None:
+            result.resumed_from, result.resumed_at = plan.run_id, plan.failed_state
+            result.reused = list(plan.reused)
+        journal = Journal(plan.execution_input if plan else json.loads(self.execution_input()), plan.inherited if plan else (),
+                          skip=self.definition["StartAt"] if plan else None)
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
             s3 = boto3.client("s3", region_name=pipeline.region)
             sfn = boto3.client("stepfunctions", region_name=pipeline.region)
@@ -276,12 +304,19 @@ class _Run:
                                  template=self.compiled.template, env=base)
             fakes = [kind(context) for kind in _fakes()]
             sagemaker = next(fake for fake in fakes if isinstance(fake, LocalSageMaker))
+            if plan is not None:
+                _restore_services(plan.services, context, sagemaker)
             routes = {api: route for fake in fakes for api, route in fake.routes().items()}
             machine_arn = arn("states", pipeline.region,
                               f"stateMachine:{pipeline.names.state_machine}")
             printer = StatePrinter(self.definition, reporter)
+
+            def seen(event):
+                journal.see(event)
+                printer.show(event)
+
             follower = HistoryFollower(sfn, machine_arn.replace(":stateMachine:", ":execution:")
-                                       + f":{self.run_id}", printer.show)
+                                       + f":{self.run_id}", seen)
 
             def announced(state_route):
                 def call(parameters, state):
@@ -299,13 +334,16 @@ class _Run:
             with routed({key: announced(route) for key, route in routes.items()}):
                 try:
                     stores.create()
+                    if plan is not None:  # what the reused states made, then today's inputs
+                        plan.restore_stores(stores, names.buckets())
                     _seed_stores(pipeline, stores, names)
                     sfn.create_state_machine(name=pipeline.names.state_machine,
                                              definition=json.dumps(self.definition),
                                              roleArn=names.value("StepFunctionsRole.Arn"))
                     execution = sfn.start_execution(stateMachineArn=machine_arn,
                                                     name=self.run_id,
-                                                    input=self.execution_input())["executionArn"]
+                                                    input=json.dumps(journal.execution_input)
+                                                    )["executionArn"]
                     reporter.record("interpreter start", time.monotonic() - began)
                     outcome = follower.follow(poll_seconds=POLL_SECONDS)
                 except KeyboardInterrupt:
@@ -323,9 +361,22 @@ class _Run:
                 result.gate_line = printer.gate_line
                 result.exported = stores.export(self.run_dir)
                 children.close()
+                if outcome is not None:
+                    self._write_journal(journal, result, context, sagemaker)
         result.sagemaker, result.jobs = sagemaker, context.jobs
         self._finish(result, context.facts)
         return result
+
+    def _write_journal(self, journal, result, context, sagemaker) -> None:
+        """Leave the record a later ``--resume`` reads; a record that cannot be written costs the
+        resume, not the run (a warning says so)."""
+        try:
+            journal.write(self.run_dir, self.compiled, result, {
+                "training_jobs": [job.to_record() for job in context.jobs.values()],
+                **sagemaker.records()})
+        except (OSError, TypeError, ValueError) as error:
+            self.reporter.warn(f"the resume record ({self.run_dir / 'resume.json'}) could not be "
+                               f"written ({error}); this run cannot be resumed")
 
     @staticmethod
     def _conclude(result, outcome, children, signals) -> None:

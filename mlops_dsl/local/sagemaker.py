@@ -49,6 +49,14 @@ class LocalSageMaker(Fake):
         self.endpoints: dict[str, Server] = {}
         self.endpoint_config_of: dict[str, str] = {}  # endpoint -> the config it serves
 
+    def records(self) -> dict:
+        """What this run created that later states look up (a resumed run restores it)."""
+        return {"models": dict(self.models), "endpoint_configs": dict(self.endpoint_configs)}
+
+    def restore(self, records: dict) -> None:
+        self.models.update(records.get("models") or {})
+        self.endpoint_configs.update(records.get("endpoint_configs") or {})
+
     def arn(self, kind: str, name: str) -> str:
         return self.context.arn("sagemaker", f"{kind}/{name.lower()}")
 

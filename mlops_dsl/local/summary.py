@@ -142,6 +142,9 @@ def render(result) -> str:
                      f"after {result.seconds:.1f}s.")
         lines.append(f"  error: {result.error}")
         lines.append(f"  cause: {explain_cause(result.cause)}")
+    if result.resumed_from:
+        lines.append(f"Resumed run {result.resumed_from} at state {result.resumed_at!r}; reused, "
+                     f"not run again: {', '.join(result.reused) or 'none'}")
     best = best_job(result)
     if best:
         metrics = ", ".join(f"{k} {v:g}" for k, v in best.metrics.items())
@@ -190,7 +193,9 @@ def record(result) -> dict:
                                             if result.sagemaker else [])},
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
         "warnings": list(result.warnings), "environment": dict(result.environment),
-        "stores": result.stores,
+        "stores": result.stores, "pipeline": result.pipeline.name,
+        "resumed_from": result.resumed_from, "resumed_at": result.resumed_at,
+        "reused_states": list(result.reused),
     }
 
 

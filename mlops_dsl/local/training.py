@@ -15,7 +15,7 @@ import re
 import shutil
 import tarfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .fake import now
@@ -64,6 +64,18 @@ class TrainingJob:
         if self.failure_reason:
             answer["FailureReason"] = self.failure_reason
         return answer
+
+    def to_record(self) -> dict:
+        """The job as JSON, for a resumed run's later states (``journal``)."""
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
+        record["sandbox"] = str(self.sandbox)
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict) -> "TrainingJob":
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in record.items() if key in known}
+        return cls(**dict(values, sandbox=Path(values["sandbox"])))
 
 
 def read_metrics(log: str, definitions: list[dict]) -> dict[str, float]:
