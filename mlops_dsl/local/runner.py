@@ -293,7 +293,8 @@ class _Run:
         if plan is not None:
             result.resumed_from, result.resumed_at = plan.run_id, plan.failed_state
             result.reused = list(plan.reused)
-        journal = Journal(plan.execution_input if plan else json.loads(self.execution_input()), plan.inherited if plan else (),
+        started_with = plan.execution_input if plan else json.loads(self.execution_input())
+        journal = Journal(started_with, plan.inherited if plan else (),
                           skip=self.definition["StartAt"] if plan else None)
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
             s3 = boto3.client("s3", region_name=pipeline.region)
