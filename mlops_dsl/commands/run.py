@@ -21,6 +21,13 @@ def add_arguments(parser) -> None:
     local.add_argument("--local-image", metavar="DIR", help="model container folder for --local")
     local.add_argument("--no-serve", action="store_true", help="with --local: do not serve the model")
     local.add_argument("--workspace", metavar="DIR", help="with --local: where the run's files go")
+    decision = local.add_mutually_exclusive_group()
+    decision.add_argument("--approve", action="store_true",
+                          help="with --local: approve the model a manual approval waits for")
+    decision.add_argument("--reject", action="store_true",
+                          help="with --local: reject it (the run ends \"Model rejected\")")
+    local.add_argument("--reason", metavar="TEXT", default="",
+                       help="with --approve/--reject: why (recorded on the model package)")
 
 
 def run(args) -> int:

@@ -34,6 +34,8 @@ class RunOptions:
     workspace: Path | None = None
     run_id: str | None = None
     fork_server: bool = True  # start Python training programs from a pre-loaded fork server
+    decision: object = None  # approval.Decision of --approve/--reject; None: ask on a terminal
+    interactive: bool | None = None  # whether a terminal can be asked (None: stdin is a tty)
 
 
 @dataclass
@@ -57,6 +59,9 @@ class RunResult:
     warnings: list = field(default_factory=list)
     stopped_by: str | None = None  # the signal that aborted the run (Ctrl-C, SIGTERM, SIGHUP)
     environment: dict = field(default_factory=dict)  # which interpreters ran the programs
+    notices: list = field(default_factory=list)  # what would have been sent (notifications)
+    packages: list = field(default_factory=list)  # the model packages registered (registry)
+    bakes: list = field(default_factory=list)  # the rollout bakes (rollout.Bake)
 
     @property
     def succeeded(self) -> bool:
@@ -102,13 +107,18 @@ def _check_runnable(pipeline, definition: dict) -> None:
 
 def _fakes() -> tuple:
     """The local stand-ins of the services, each with the integrations it runs."""
+    from .alarms import LocalCloudWatch
+    from .approval import LocalApproval
     from .glue import LocalGlue
     from .lambdas import LocalLambdas
+    from .notifications import LocalSNS
+    from .registry import LocalRegistry
     from .s3 import LocalS3
     from .sagemaker import LocalSageMaker
     from .tuning import LocalTuner
 
-    return LocalGlue, LocalLambdas, LocalTuner, LocalSageMaker, LocalS3
+    return (LocalGlue, LocalLambdas, LocalTuner, LocalSageMaker, LocalS3, LocalRegistry, LocalSNS,
+            LocalApproval, LocalCloudWatch)
 
 
 def task_integrations(definition: dict) -> list[tuple[str, str]]:
@@ -169,9 +179,17 @@ def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None
     from .environment import program_environment
     from .signals import StopSignals
 
+    import sys
+
+    from .approval import check_decision
+
     reporter = reporter or Reporter()
     pipeline = compiled.pipeline
     _check_runnable(pipeline, compiled.definition)
+    interactive = options.interactive
+    if interactive is None:
+        interactive = bool(getattr(sys.stdin, "isatty", lambda: False)())
+    check_decision(pipeline, options.decision, interactive)
     program = program_folder(pipeline, options.local_image)
     with StopSignals():
         environment = program_environment(program, image_folder(pipeline, options.local_image),
@@ -255,7 +273,9 @@ class _Run:
             stores = Stores(s3, names.buckets())
             context = RunContext(pipeline, stores, self.run_dir / "work", reporter, children,
                                  self.program, names, self.environment,
-                                 template=self.compiled.template, env=base)
+                                 template=self.compiled.template, env=base,
+                                 workspace=self.run_dir.parent, run_id=self.run_id,
+                                 decision=self.options.decision)
             fakes = [kind(context) for kind in _fakes()]
             sagemaker = next(fake for fake in fakes if isinstance(fake, LocalSageMaker))
             routes = {api: route for fake in fakes for api, route in fake.routes().items()}
@@ -266,12 +286,12 @@ class _Run:
                                        + f":{self.run_id}", printer.show)
 
             def announced(state_route):
-                def call(parameters, state):
+                def call(parameters, state, *token):
                     follower.poll()  # print "> state" before the task's own lines
                     children.check()
                     try:
                         with reporter.heartbeat(state):
-                            return state_route(parameters, state)
+                            return state_route(parameters, state, *token)
                     except Exception:
                         children.check()  # a task cut short by a stop fails as Interrupted
                         raise
@@ -282,6 +302,7 @@ class _Run:
                 try:
                     stores.create()
                     _seed_stores(pipeline, stores, names)
+                    sagemaker.restore_endpoints()
                     sfn.create_state_machine(name=pipeline.names.state_machine,
                                              definition=json.dumps(self.definition),
                                              roleArn=names.value("StepFunctionsRole.Arn"))
@@ -301,12 +322,27 @@ class _Run:
                             outcome = follower.outcome(described)
             with signals.shielded():
                 self._conclude(result, outcome, children, signals)
+                if execution is not None:
+                    self._notify_status(context, sfn, machine_arn, execution, result)
                 result.gate_line = printer.gate_line
                 result.exported = stores.export(self.run_dir)
                 children.close()
         result.sagemaker, result.jobs = sagemaker, context.jobs
+        result.notices, result.packages = context.notices, context.packages
+        result.bakes = context.bakes
         self._finish(result, context.facts)
         return result
+
+    def _notify_status(self, context, sfn, machine_arn, execution, result) -> None:
+        """The run's end as the template's EventBridge rule would send it (notifications)."""
+        from .notifications import notify_run_status, status_event
+
+        if not self.pipeline.notifications:
+            return
+        described = dict(sfn.describe_execution(executionArn=execution), status=result.status)
+        notify_run_status(context, status_event(region=self.pipeline.region,
+                                                machine_arn=machine_arn, execution=described,
+                                                error=result.error, cause=result.cause))
 
     @staticmethod
     def _conclude(result, outcome, children, signals) -> None:
