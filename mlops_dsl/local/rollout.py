@@ -22,8 +22,8 @@ from ..emit import names as n
 from ..model.layout import EXTRACTS_TRAIN_PREFIX
 from .alarms import Evaluation, evaluate, template_alarms
 
-BAKE_MAX_ROWS = 200  # requests of one bake
-BAKE_MAX_SECONDS = 20.0  # the longest bake, whatever the rows left
+BAKE_MAX_ROWS = 100  # requests of one bake
+BAKE_MAX_SECONDS = 10.0  # the longest bake, whatever the rows left
 REQUEST_TIMEOUT = 10.0  # seconds one request may take before it counts as an error
 
 
