@@ -13,8 +13,11 @@ endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``enviro
 ``requirements`` (the container's requirements: met here, or a cached environment), ``pythons``
 (which Python runs a program, what it imports), ``children`` (the programs' process groups;
 stopped together), ``forkserver`` + ``forkclient`` (training jobs forked from a pre-loaded
-server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``progress``, ``summary``, ``runner`` (puts them
-together).
+server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``registry`` (model packages in the workspace),
+``notifications`` (sns:publish, the run-status rule), ``approval`` (the manual approval's
+decision), ``endpoints`` (which model serves which endpoint, across runs), ``rollout`` (the bake)
++ ``alarms`` (the template's alarms, describeAlarms), ``progress``, ``summary``, ``runner`` (puts
+them together).
 """
 from __future__ import annotations
 

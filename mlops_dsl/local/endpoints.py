@@ -13,6 +13,8 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .fake import ACCOUNT, PARTITION
+
 FOLDER = "endpoints"
 
 
@@ -54,7 +56,7 @@ def save(workspace: Path, *, endpoint: str, config: str, model: str, model_data:
 def seed_moto(sagemaker_client, state: EndpointState) -> None:
     """Create the endpoint in moto's SageMaker, as the earlier run left it in the account."""
     sagemaker_client.create_model(
-        ModelName=state.model, ExecutionRoleArn="arn:aws:iam::123456789012:role/local",
+        ModelName=state.model, ExecutionRoleArn=f"arn:{PARTITION}:iam::{ACCOUNT}:role/local",
         PrimaryContainer={"Image": "local", "ModelDataUrl": state.model_data})
     sagemaker_client.create_endpoint_config(EndpointConfigName=state.config, ProductionVariants=[{
         "VariantName": "AllTraffic", "ModelName": state.model, "InitialInstanceCount": 1,

@@ -76,8 +76,8 @@ class LocalSNS(Fake):
                                     subject=parameters.get("Subject"),
                                     message=parameters.get("Message", ""),
                                     attributes=parameters.get("MessageAttributes"))
-        return {"MessageId": f"local-{len(self.notifier.context.notices)}",
-                "SdkHttpMetadata": {"HttpStatusCode": 200}, "Local": notice["time"]}
+        return {"MessageId": f"local-{len(self.notifier.context.notices)}-{notice['run']}",
+                "SdkHttpMetadata": {"HttpStatusCode": 200}}
 
 
 # -- the run's end, as the template's EventBridge rule tells it ---------------------------------
@@ -136,13 +136,11 @@ def transform(transformer: dict, event: dict) -> str:
         if found and found.group(1) in paths:
             value, present = _value_at(event, paths[found.group(1)])
             if not present:
-                text = ""
+                text = ""  # a path the event does not have
             elif in_string and isinstance(value, str):
-                text = json.dumps(value)[1:-1]
-            elif isinstance(value, str) and not in_string:
-                text = json.dumps(value)
+                text = json.dumps(value)[1:-1]  # inside quotes: the text, escaped
             else:
-                text = json.dumps(value)
+                text = json.dumps(value)  # a value of its own: JSON (null, numbers, "text")
             out.append(text)
             index = found.end()
             continue

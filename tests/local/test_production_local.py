@@ -112,9 +112,11 @@ def test_a_new_model_that_fails_its_bake_rolls_back_and_the_earlier_one_keeps_se
             assert server.request("POST", "/invocations", one_row(second), "text/csv")[0] == 200
         state = json.loads((tmp_path / "endpoints" / "attrition-endpoint.json").read_text())
         assert state["run"] == first.run_dir.name
-        record = json.loads((second.run_dir / "run.json").read_text()) if \
-            (second.run_dir / "run.json").exists() else None
-        assert record is None or record["status"] == "FAILED"
+        from mlops_dsl.local.summary import record
+
+        bakes = record(second)["rollout_bakes"]
+        assert bakes[0]["alarms"][errors_alarm]["state"] == "ALARM"
+        assert bakes[0]["alarms"][errors_alarm]["value"] > 1  # percent of 5XX answers
         # the failure was notified, as the template's rule renders it
         [end] = [n for n in second.notices if n["state"] == "(run status rule)"]
         assert f"ended FAILED. Error: RolledBack." in end["message"]
@@ -161,7 +163,9 @@ def test_a_manual_approval_without_a_terminal_or_a_flag_is_refused_before_it_run
     assert not any(tmp_path.iterdir())
     with pytest.raises(BlueprintError) as raised:
         run(production(), tmp_path, progress, decision=Decision(approve=True))
-    assert raised.value.problems[0].code == "MLD507"
+    [problem] = raised.value.problems
+    assert problem.code == "MLD507" and "has none (ModelRegistry(approval='manual'))" in \
+        problem.message
 
 
 def test_a_gate_miss_is_notified_with_the_best_metric_and_the_gate(tmp_path, progress):
@@ -194,3 +198,52 @@ def test_the_input_transformer_escapes_strings_inside_quotes():
                    "InputTemplate": '"Cause: <cause>. <gone>!"'}
     event = {"detail": {"cause": 'the "gate" said no'}}
     assert transform(transformer, event) == '"Cause: the \\"gate\\" said no. !"'
+
+
+def _terminal(text: str):
+    """A readable stream holding ``text``, as a terminal would deliver typed lines."""
+    import os
+
+    read, write = os.pipe()
+    os.write(write, text.encode())
+    os.close(write)
+    return os.fdopen(read)
+
+
+class _Run:
+    def __init__(self):
+        from mlops_dsl.local.children import Children
+
+        self.children = Children(fork_server=False)
+
+
+def test_the_terminal_question_reads_the_decision_and_its_reason():
+    import io
+
+    from mlops_dsl.local.approval import ask_decision
+
+    out = io.StringIO()
+    decision = ask_decision("arn:pkg/1", _Run(), _terminal("maybe\nn\nAUC too low\n"), out)
+    assert decision == Decision(approve=False, reason="AUC too low")
+    assert out.getvalue().count("Approve model package arn:pkg/1? [y/n] ") == 2  # asked again
+    assert decision == ask_decision("arn:pkg/1", _Run(), _terminal("no\nAUC too low\n"), out)
+    assert ask_decision("p", _Run(), _terminal("y\n\n"), out) == Decision(approve=True)
+
+
+def test_a_stopped_run_stops_asking():
+    import io
+    import os
+
+    from mlops_dsl.local.approval import ask
+    from mlops_dsl.local.children import INTERRUPTED
+    from mlops_dsl.local.context import TaskFailed
+
+    run_ = _Run()
+    run_.children.stop_all("Ctrl-C")
+    read, write = os.pipe()  # nothing typed
+    try:
+        with pytest.raises(TaskFailed) as raised:
+            ask("Approve? ", run_, os.fdopen(read), io.StringIO())
+        assert raised.value.error == INTERRUPTED
+    finally:
+        os.close(write)
