@@ -149,6 +149,7 @@ class HistoryFollower:
         kind = raw["type"]
         if kind.endswith("StateEntered"):
             self.current_state = details.get("name")
+            self.failed_state = None  # an earlier failure was caught: the run went on
         state = details.get("name") if kind.endswith(("StateEntered", "StateExited")) else None
         event = Event(raw["id"], kind, details, state or self.current_state, raw.get("timestamp"))
         self.last_id = max(self.last_id, event.id)

@@ -27,6 +27,13 @@ def add_arguments(parser) -> None:
                        help="with --local: continue the failed run RUN (a run folder of the "
                             "workspace, or `last`) from its failed state, reusing what the states "
                             "before it produced")
+    decision = local.add_mutually_exclusive_group()
+    decision.add_argument("--approve", action="store_true",
+                          help="with --local: approve the model a manual approval waits for")
+    decision.add_argument("--reject", action="store_true",
+                          help="with --local: reject it (the run ends \"Model rejected\")")
+    local.add_argument("--reason", metavar="TEXT", default="",
+                       help="with --approve/--reject: why (recorded on the model package)")
 
 
 def run(args) -> int:

@@ -13,10 +13,13 @@ endpoints), ``lambdas``, ``s3``, ``image`` (which program folder runs), ``enviro
 ``requirements`` (the container's requirements: met here, or a cached environment), ``pythons``
 (which Python runs a program, what it imports), ``children`` (the programs' process groups;
 stopped together), ``forkserver`` + ``forkclient`` (training jobs forked from a pre-loaded
-server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``progress``, ``summary``, ``journal`` (what a
-run records for a later ``--resume``), ``fingerprint`` (what each state depended on), ``resume``
-(``--resume RUN``: which run, whether it may be resumed, where to start), ``runner`` (puts them
-together).
+server), ``signals`` (Ctrl-C, SIGTERM, SIGHUP), ``registry`` (model packages in the workspace),
+``notifications`` (sns:publish, the run-status rule), ``approval`` (the manual approval's
+decision), ``endpoints`` (which model serves which endpoint, across runs), ``rollout`` (the bake)
++ ``alarms`` (the template's alarms, describeAlarms), ``progress``, ``summary``, ``journal`` (what
+a run records for a later ``--resume``), ``fingerprint`` (what each state depended on),
+``resume`` (``--resume RUN``: which run, whether it may be resumed, where to start), ``runner``
+(puts them together).
 """
 from __future__ import annotations
 
@@ -27,13 +30,15 @@ def run_local(args) -> int:
     """Run ``args.blueprint`` locally. ``args``: blueprint, name, local_image, no_serve, workspace,
     resume (a failed run folder to continue, or ``last``: ``resume``), follow (progress is always shown). Returns 0 only when the workflow succeeded, 130 when
     Ctrl-C, SIGTERM or SIGHUP stopped it. A blueprint that cannot run locally raises
-    ``BlueprintError`` (the CLI prints it and exits 2). ``MLOPS_DSL_NO_FORK_SERVER=1`` in the
+    ``BlueprintError`` (the CLI prints it and exits 2), as does a manual approval with neither
+    ``--approve``/``--reject`` nor a terminal to ask on (MLD506). ``MLOPS_DSL_NO_FORK_SERVER=1`` in the
     environment starts every training job as a fresh interpreter instead of from the fork
     server."""
     import os
     import time
 
     from ..compiler import compile_file
+    from .approval import Decision
     from .progress import Reporter
     from .runner import RunOptions, run_pipeline
     from .signals import StopSignals
@@ -44,7 +49,11 @@ def run_local(args) -> int:
         began = time.monotonic()
         compiled = compile_file(args.blueprint, name=getattr(args, "name", None))
         reporter.record("compile", time.monotonic() - began)
-        options = RunOptions(local_image=getattr(args, "local_image", None),
+        decision = None
+        if getattr(args, "approve", False) or getattr(args, "reject", False):
+            decision = Decision(approve=bool(getattr(args, "approve", False)),
+                                reason=getattr(args, "reason", "") or "")
+        options = RunOptions(local_image=getattr(args, "local_image", None), decision=decision,
                              workspace=getattr(args, "workspace", None),
                              resume=getattr(args, "resume", None),
                              fork_server=os.environ.get("MLOPS_DSL_NO_FORK_SERVER", "") in ("", "0"),

@@ -14,9 +14,17 @@ Parameters and returns the service's response, which then goes through ResultSel
 and OutputPath like any other. Raising ``TaskFailed(error, cause)`` fails the state with that error
 name and cause, so Retry and Catch match it as they would in AWS.
 
+A ``.waitForTaskToken`` route (e.g. ``sns:publish.waitForTaskToken``) is called with a third
+argument, the task token (``$$.Task.Token``, made by the interpreter as in AWS), and must see that
+the token is answered (SendTaskSuccess or SendTaskFailure against moto's Step Functions) before it
+returns: the interpreter then waits for that answer exactly as for a cloud callback, so a failure
+answer goes through Catch like any other.
+
 One fidelity fix rides along: moto puts ``$$.Execution.StartTime`` in the context object as a
 datetime, where AWS (and moto's own type hint) has ISO 8601 text; ``States.JsonToString`` of a
-payload holding it then fails. ``routed`` converts it when an execution starts.
+payload holding it then fails. ``routed`` converts it when an execution starts. And moto's SendTaskFailure handler drops the
+``cause`` it is sent (moto/stepfunctions/responses.py passes only ``error`` on), so a rejection's
+reason would be lost; ``routed`` passes it on.
 
 How: moto's ASL preprocessor picks the Task implementation with the module-level function
 ``state_task_for(resource)`` (moto/stepfunctions/parser/asl/parse/preprocessor.py); we swap that
@@ -36,11 +44,16 @@ from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
     StatesErrorName)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+    ResourceCondition)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
     StateTaskService)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+    StateTaskServiceCallback)
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.parse import preprocessor
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.responses import StepFunctionResponse
 
 from .context import TaskFailed  # noqa: F401 - routes raise it; re-exported here
 
@@ -56,8 +69,8 @@ def integration_of(resource) -> str:
     return f"{name}.{resource.condition}" if resource.condition else name
 
 
-class _RoutedTask(StateTaskService):
-    """A Task state whose work is done by a Python callable instead of an AWS API call."""
+class _Routed:
+    """What both routed Task kinds share: no parameter check, our resource name, our errors."""
 
     route: Route
 
@@ -66,10 +79,6 @@ class _RoutedTask(StateTaskService):
 
     def _get_sfn_resource(self) -> str:
         return integration_of(self.resource)
-
-    def _eval_service_task(self, env, resource_runtime_part, normalised_parameters,
-                           state_credentials):
-        env.stack.append(self.route(normalised_parameters, self.name) or {})
 
     def _from_error(self, env, ex: Exception) -> FailureEvent:
         if not isinstance(ex, TaskFailed):
@@ -84,6 +93,27 @@ class _RoutedTask(StateTaskService):
             event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
                 error=ex.error, cause=ex.cause, resource=self._get_sfn_resource(),
                 resourceType=self._get_sfn_resource_type())))
+
+
+class _RoutedTask(_Routed, StateTaskService):
+    """A Task state whose work is done by a Python callable instead of an AWS API call."""
+
+    def _eval_service_task(self, env, resource_runtime_part, normalised_parameters,
+                           state_credentials):
+        env.stack.append(self.route(normalised_parameters, self.name) or {})
+
+
+class _RoutedCallbackTask(_Routed, StateTaskServiceCallback):
+    """A ``.waitForTaskToken`` Task: the interpreter makes the token and waits for its answer;
+    the route gets the token and has it answered."""
+
+    def __init__(self):
+        super().__init__(supported_integration_patterns={ResourceCondition.WaitForTaskToken})
+
+    def _eval_service_task(self, env, resource_runtime_part, normalised_parameters,
+                           state_credentials):
+        token = env.states.context_object.context_object_data["Task"]["Token"]
+        env.stack.append(self.route(normalised_parameters, self.name, token) or {})
 
 
 _lock = threading.Lock()
@@ -105,6 +135,15 @@ def _with_text_start_time(original):
     return environment
 
 
+def _send_task_failure_with_cause(response):
+    from moto.core.responses import EmptyResult
+
+    response.stepfunction_backend.send_task_failure(
+        response._get_param("taskToken"), error=response._get_param("error"),
+        cause=response._get_param("cause"))
+    return EmptyResult()
+
+
 @contextlib.contextmanager
 def routed(routes: dict[str, Route]):
     """Within the block, state machines parsed by moto send the integrations in ``routes`` to
@@ -119,17 +158,21 @@ def routed(routes: dict[str, Route]):
         route = routes.get(integration_of(resource)) if hasattr(resource, "api_action") else None
         if route is None:
             return original(resource)
-        task = _RoutedTask()
+        waits = getattr(resource, "condition", None) == ResourceCondition.WaitForTaskToken
+        task = _RoutedCallbackTask() if waits else _RoutedTask()
         task.route = route
         return task
 
     if not _lock.acquire(blocking=False):
         raise RuntimeError("another local run is already routing this process's interpreter")
+    original_failure = StepFunctionResponse.send_task_failure
     preprocessor.state_task_for = state_task_for
     ExecutionWorker._get_evaluation_environment = _with_text_start_time(original_environment)
+    StepFunctionResponse.send_task_failure = _send_task_failure_with_cause
     try:
         yield
     finally:
         preprocessor.state_task_for = original
         ExecutionWorker._get_evaluation_environment = original_environment
+        StepFunctionResponse.send_task_failure = original_failure
         _lock.release()

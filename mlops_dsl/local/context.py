@@ -47,6 +47,13 @@ class RunContext:
     env: dict = field(default_factory=dict)  # the environment every program starts from
     jobs: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)  # how this run ran (interpreters), for run.json
+    workspace: Path | None = None  # the folder of every run: registry/, endpoints/, notifications
+    run_id: str = ""
+    decision: object = None  # approval.Decision given on the command line, or None: ask
+    alarm_states: dict = field(default_factory=dict)  # alarm name -> (StateValue, StateReason)
+    notices: list = field(default_factory=list)  # every notification the run would send
+    packages: list = field(default_factory=list)  # the model packages it registered
+    bakes: list = field(default_factory=list)  # the rollout bakes it ran (rollout.Bake)
 
     @property
     def region(self) -> str:
@@ -58,6 +65,12 @@ class RunContext:
 
     def arn(self, service: str, resource: str) -> str:
         return fake.arn(service, self.region, resource)
+
+    def shared(self, *parts: str) -> Path:
+        """A folder of the workspace, shared by its runs (created); the run's own folder's parent."""
+        path = Path(self.workspace or self.work.parent.parent).joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def folder(self, *parts: str) -> Path:
         """A working folder of the run, created."""

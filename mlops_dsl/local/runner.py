@@ -38,6 +38,8 @@ class RunOptions:
     fork_server: bool = True  # start Python training programs from a pre-loaded fork server
     scheduled: bool = False  # start as the training schedule does, with its input
     resume: str | None = None  # a failed run folder of the workspace to continue, or "last"
+    decision: object = None  # approval.Decision of --approve/--reject; None: ask on a terminal
+    interactive: bool | None = None  # whether a terminal can be asked (None: stdin is a tty)
 
 
 @dataclass
@@ -64,6 +66,9 @@ class RunResult:
     resumed_from: str | None = None  # the run folder this run resumed (``resume``)
     resumed_at: str | None = None  # the state it resumed at
     reused: list = field(default_factory=list)  # the states it reused instead of running
+    notices: list = field(default_factory=list)  # what would have been sent (notifications)
+    packages: list = field(default_factory=list)  # the model packages registered (registry)
+    bakes: list = field(default_factory=list)  # the rollout bakes (rollout.Bake)
 
     @property
     def succeeded(self) -> bool:
@@ -109,13 +114,18 @@ def _check_runnable(pipeline, definition: dict) -> None:
 
 def _fakes() -> tuple:
     """The local stand-ins of the services, each with the integrations it runs."""
+    from .alarms import LocalCloudWatch
+    from .approval import LocalApproval
     from .glue import LocalGlue
     from .lambdas import LocalLambdas
+    from .notifications import LocalSNS
+    from .registry import LocalRegistry
     from .s3 import LocalS3
     from .sagemaker import LocalSageMaker
     from .tuning import LocalTuner
 
-    return LocalGlue, LocalLambdas, LocalTuner, LocalSageMaker, LocalS3
+    return (LocalGlue, LocalLambdas, LocalTuner, LocalSageMaker, LocalS3, LocalRegistry, LocalSNS,
+            LocalApproval, LocalCloudWatch)
 
 
 def task_integrations(definition: dict) -> list[tuple[str, str]]:
@@ -187,6 +197,10 @@ def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None
     from .environment import program_environment
     from .signals import StopSignals
 
+    import sys
+
+    from .approval import check_decision
+
     reporter = reporter or Reporter()
     pipeline = compiled.pipeline
     _check_runnable(pipeline, compiled.definition)
@@ -195,6 +209,10 @@ def run_pipeline(compiled, options: RunOptions, reporter: Reporter | None = None
             "MLD520", "Blueprint.training_schedule",
             "--as-scheduled starts a run as the training schedule would, and the blueprint has "
             "none: set training_schedule, or run without --as-scheduled", pipeline.where)])
+    interactive = options.interactive
+    if interactive is None:
+        interactive = bool(getattr(sys.stdin, "isatty", lambda: False)())
+    check_decision(pipeline, options.decision, interactive)
     program = program_folder(pipeline, options.local_image)
     workspace = Path(options.workspace or DEFAULT_WORKSPACE).resolve()
     plan = resume.plan(compiled, workspace, options.resume) if options.resume else None
@@ -302,7 +320,9 @@ class _Run:
             stores = Stores(s3, names.buckets())
             context = RunContext(pipeline, stores, self.run_dir / "work", reporter, children,
                                  self.program, names, self.environment,
-                                 template=self.compiled.template, env=base)
+                                 template=self.compiled.template, env=base,
+                                 workspace=self.run_dir.parent, run_id=self.run_id,
+                                 decision=self.options.decision)
             fakes = [kind(context) for kind in _fakes()]
             sagemaker = next(fake for fake in fakes if isinstance(fake, LocalSageMaker))
             if plan is not None:
@@ -320,12 +340,12 @@ class _Run:
                                        + f":{self.run_id}", seen)
 
             def announced(state_route):
-                def call(parameters, state):
+                def call(parameters, state, *token):
                     follower.poll()  # print "> state" before the task's own lines
                     children.check()
                     try:
                         with reporter.heartbeat(state):
-                            return state_route(parameters, state)
+                            return state_route(parameters, state, *token)
                     except Exception:
                         children.check()  # a task cut short by a stop fails as Interrupted
                         raise
@@ -338,6 +358,7 @@ class _Run:
                     if plan is not None:  # what the reused states made, then today's inputs
                         plan.restore_stores(stores, names.buckets())
                     _seed_stores(pipeline, stores, names)
+                    sagemaker.restore_endpoints()
                     sfn.create_state_machine(name=pipeline.names.state_machine,
                                              definition=json.dumps(self.definition),
                                              roleArn=names.value("StepFunctionsRole.Arn"))
@@ -359,12 +380,16 @@ class _Run:
                             outcome = follower.outcome(described)
             with signals.shielded():
                 self._conclude(result, outcome, children, signals)
+                if execution is not None:
+                    self._notify_status(context, sfn, machine_arn, execution, result)
                 result.gate_line = printer.gate_line
                 result.exported = stores.export(self.run_dir)
                 children.close()
                 if outcome is not None:
                     self._write_journal(journal, result, context, sagemaker)
         result.sagemaker, result.jobs = sagemaker, context.jobs
+        result.notices, result.packages = context.notices, context.packages
+        result.bakes = context.bakes
         self._finish(result, context.facts)
         return result
 
@@ -378,6 +403,17 @@ class _Run:
         except (OSError, TypeError, ValueError) as error:
             self.reporter.warn(f"the resume record ({self.run_dir / 'resume.json'}) could not be "
                                f"written ({error}); this run cannot be resumed")
+
+    def _notify_status(self, context, sfn, machine_arn, execution, result) -> None:
+        """The run's end as the template's EventBridge rule would send it (notifications)."""
+        from .notifications import notify_run_status, status_event
+
+        if not self.pipeline.notifications:
+            return
+        described = dict(sfn.describe_execution(executionArn=execution), status=result.status)
+        notify_run_status(context, status_event(region=self.pipeline.region,
+                                                machine_arn=machine_arn, execution=described,
+                                                error=result.error, cause=result.cause))
 
     @staticmethod
     def _conclude(result, outcome, children, signals) -> None:

@@ -3,7 +3,11 @@
 ``createModel`` and ``createEndpointConfig`` are recorded. A transform job unpacks the model's
 artifact, starts the image's ``serve`` program and sends each input object to ``/invocations``
 (SplitType None: the whole object in one request), writing ``<S3OutputPath>/<name>.out`` as the
-cloud job does. ``createEndpoint``/``updateEndpoint`` start the server and keep it running.
+cloud job does. ``createEndpoint``/``updateEndpoint`` start the server and keep it running;
+which model serves the endpoint is kept in the workspace (``endpoints``), so a later run updates
+it. An update with a ``DeploymentConfig`` (a rollout) first bakes the new model (``rollout``):
+when one of its alarms fires, the endpoint stays on the model it served (restarted from the
+workspace when an earlier run deployed it) and the alarm is left in ALARM for describeAlarms.
 Training jobs (run by the tuner) are described from ``jobs``.
 """
 from __future__ import annotations
@@ -14,6 +18,7 @@ import time
 from pathlib import Path
 
 from ..emit.tasks import sagemaker as tasks
+from . import endpoints as saved
 from .context import Fake, RunContext, TaskFailed
 from .fake import now
 from .serving import Server, ServerError, unpack_model
@@ -159,29 +164,112 @@ class LocalSageMaker(Fake):
         self.endpoint_configs[name] = parameters
         return {"EndpointConfigArn": self.arn("endpoint-config", name)}
 
-    def create_endpoint(self, parameters: dict, state: str) -> dict:
-        name, config_name = parameters["EndpointName"], parameters["EndpointConfigName"]
+    def restore_endpoints(self) -> None:
+        """Before the run: the endpoint an earlier run of this workspace left in service exists
+        in moto's SageMaker, so the workflow's endpoint check finds it and updates it."""
+        import boto3
+
+        deployment = self.context.pipeline.deployment
+        state = saved.load(self.context.shared(), deployment.name) if \
+            self.context.pipeline.is_endpoint else None
+        if state is not None:
+            saved.seed_moto(boto3.client("sagemaker", region_name=self.context.region), state)
+            self.reporter.say(f"endpoint {state.endpoint}: serves {state.model} from run "
+                              f"{state.run} (workspace {self.context.shared()})")
+
+    def _start_endpoint(self, name: str, config_name: str, port: int | None) -> Server:
         config = self.endpoint_configs.get(config_name)
         if config is None:
             raise TaskFailed("SageMaker.ValidationException",
                              f"Could not find endpoint configuration {config_name}")
         model = config["ProductionVariants"][0]["ModelName"]
-        previous = self.endpoints.pop(name, None)
-        if previous is not None:
-            previous.stop()
         try:
-            server = self._serve_model(model, self.workdir / name, port=ENDPOINT_PORT)
+            return self._serve_model(model, self.workdir / f"{name}-{config_name}", port=port)
         except ServerError as error:
             raise TaskFailed("States.TaskFailed", json.dumps(
                 {"EndpointName": name, "EndpointStatus": "Failed",
                  "FailureReason": str(error)[:1024]})) from None
+
+    def _serving(self, name: str, config_name: str, server: Server) -> None:
+        """``server`` serves endpoint ``name`` now: remembered here and in the workspace."""
         self.endpoints[name] = server
         self.endpoint_config_of[name] = config_name
+        model = self.endpoint_configs[config_name]["ProductionVariants"][0]["ModelName"]
+        saved.save(self.context.shared(), endpoint=name, config=config_name, model=model,
+                   model_data=self.models[model]["PrimaryContainer"]["ModelDataUrl"],
+                   archive=server.opt_ml / "model.tar.gz", program=self.program,
+                   run=self.context.run_id)
         self.reporter.say(f"endpoint {name} serving at {server.url} "
                           f"(POST {server.url}/invocations, text/csv)", indent=1)
+
+    def create_endpoint(self, parameters: dict, state: str) -> dict:
+        name, config_name = parameters["EndpointName"], parameters["EndpointConfigName"]
+        previous = self.endpoints.pop(name, None)
+        if previous is not None:
+            previous.stop()
+        server = self._start_endpoint(name, config_name, ENDPOINT_PORT)
+        self._serving(name, config_name, server)
         return {"EndpointArn": self.arn("endpoint", name)}
 
-    update_endpoint = create_endpoint
+    def _previous(self, name: str) -> tuple[str | None, Server | None]:
+        """(config, server) of what serves ``name`` before the update: this run's server, or
+        the earlier run's model restarted from the workspace."""
+        if name in self.endpoints:
+            return self.endpoint_config_of[name], self.endpoints[name]
+        state = saved.load(self.context.shared(), name)
+        if state is None:
+            return None, None
+        folder = self.workdir / f"{name}-{state.config}"
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            server = Server(Path(state.program), unpack_model(Path(state.archive), folder),
+                            self.children, self.context.environment, self.context.env,
+                            port=ENDPOINT_PORT).start()
+        except (ServerError, OSError) as error:
+            self.reporter.warn(f"the model that served {name} ({state.model}) did not restart: "
+                               f"{error}")
+            return state.config, None
+        self.reporter.say(f"endpoint {name}: {state.model} (run {state.run}) serving at "
+                          f"{server.url} while the update bakes", indent=1)
+        return state.config, server
+
+    def update_endpoint(self, parameters: dict, state: str) -> dict:
+        """UpdateEndpoint; with a DeploymentConfig, a blue/green update judged by a bake."""
+        from . import rollout
+        from .fake import now as clock
+
+        name, config_name = parameters["EndpointName"], parameters["EndpointConfigName"]
+        alarms = [a["AlarmName"] for a in parameters.get("DeploymentConfig", {})
+                  .get("AutoRollbackConfiguration", {}).get("Alarms", ())]
+        previous_config, previous = self._previous(name) if alarms else (None, None)
+        if previous is None:
+            return self.create_endpoint(parameters, state)
+        routing = (parameters["DeploymentConfig"].get("BlueGreenUpdatePolicy", {})
+                   .get("TrafficRoutingConfiguration", {}))
+        candidate = self._start_endpoint(name, config_name, None)
+        model = self.endpoint_configs[config_name]["ProductionVariants"][0]["ModelName"]
+        header, rows = rollout.bake_rows(self.context.pipeline, self.stores, self.context.names)
+        self.reporter.say(f"{routing.get('Type', 'ALL_AT_ONCE').lower()} rollout: baking {model} "
+                          f"at {candidate.url} with {len(rows)} rows of the training data", indent=1)
+        bake = rollout.judge(self.context.template, alarms, rollout.bake(
+            candidate, header, rows, rollout.Bake(name, model, routing.get("Type", ""))), clock())
+        self.context.bakes.append(bake)
+        for evaluation in bake.evaluations:
+            self.context.alarm_states[evaluation.name] = (evaluation.state, evaluation.reason)
+        self.reporter.say(f"bake: {bake.summary()}", indent=1)
+        if bake.fired:
+            candidate.stop()
+            self.endpoints[name] = previous
+            self.endpoint_config_of[name] = previous_config
+            self.reporter.say(f"rolled back: {', '.join(e.name for e in bake.fired)} in ALARM; "
+                              f"{name} stays on {previous_config} at {previous.url}", indent=1)
+        else:
+            previous.stop()
+            candidate.stop()
+            self.endpoints.pop(name, None)
+            self._serving(name, config_name, self._start_endpoint(name, config_name,
+                                                                  ENDPOINT_PORT))
+        return {"EndpointArn": self.arn("endpoint", name)}
 
     def describe_endpoint(self, parameters: dict, state: str) -> dict:
         """DescribeEndpoint: a local endpoint is in service as soon as its server answers."""

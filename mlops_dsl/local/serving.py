@@ -28,6 +28,8 @@ class ServerError(RuntimeError):
 def free_port(preferred: int | None = None) -> int:
     for port in ([preferred] if preferred else []) + [0]:
         with socket.socket() as probe:
+            # as gunicorn binds (SO_REUSEADDR): a port left in TIME_WAIT by a stopped server is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((HOST, port))
             except OSError:

@@ -71,6 +71,10 @@ class LocalNames:
             return self.function_arn(logical)
         if attribute == "Arn" and logical.endswith("Role"):
             return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{self.names.join(logical)}"
+        if logical == n.TOPIC and not attribute:  # Ref of a topic is its ARN
+            return arn("sns", self.region, self.names.topic)
+        if logical == n.STATE_MACHINE and not attribute:  # Ref of a state machine is its ARN
+            return arn("states", self.region, f"stateMachine:{self.names.state_machine}")
         if logical == n.TRAINING_SECURITY_GROUP and attribute == "GroupId":
             return "sg-0123456789abcdef0"
         raise UnknownPlaceholder(f"the local runner has no stand-in for ${{{placeholder}}}")

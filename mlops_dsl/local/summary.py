@@ -164,6 +164,13 @@ def render(result) -> str:
         lines.append("Outputs:")
         for what, path, detail in found:
             lines.append(f"  {what}: {path}{'  (' + detail + ')' if detail else ''}")
+    for package in result.packages:
+        lines.append(f"Model package: {package['arn']} ({package['status']})  {package['path']}")
+    for bake in result.bakes:
+        lines.append(f"Rollout bake of {bake.model}: {bake.summary()}")
+    if result.notices:
+        lines.append(f"Notifications: {len(result.notices)} would be sent  "
+                     f"({result.run_dir / 'notifications.jsonl'})")
     sagemaker = result.sagemaker
     for name, server in (sagemaker.endpoints.items() if sagemaker else []):
         lines.append(f"Endpoint {name}: {server.url}  (GET /ping, POST /invocations text/csv)")
@@ -196,6 +203,13 @@ def record(result) -> dict:
         "stores": result.stores, "pipeline": result.pipeline.name,
         "resumed_from": result.resumed_from, "resumed_at": result.resumed_at,
         "reused_states": list(result.reused),
+        "model_packages": [dict(p) for p in result.packages],
+        "notifications": [dict(n) for n in result.notices],
+        "rollout_bakes": [{"endpoint": b.endpoint, "model": b.model, "strategy": b.strategy,
+                           "seconds": round(b.seconds, 3), "alarms": {
+                               e.name: {"state": e.state, "value": e.value,
+                                        "threshold": e.threshold, "reason": e.reason}
+                               for e in b.evaluations}} for b in result.bakes],
     }
 
 
