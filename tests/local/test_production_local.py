@@ -21,7 +21,9 @@ EMAIL = "ml-team@example.com"
 
 def production(*, rollout=None, approval=None, notify=True, gate=None):
     base = small(sample("attrition_endpoint"))
-    blueprint = base.with_(deployment=base.deployment.with_(rollout=rollout))
+    # a canary is at most half the fleet (MLD153): two instances (one local server either way)
+    blueprint = base.with_(deployment=base.deployment.with_(
+        rollout=rollout, instance_count=2 if rollout is not None else 1))
     if approval:
         blueprint = blueprint.with_(model_registry=ModelRegistry(group_name="attrition-models",
                                                                  approval=approval))
@@ -119,7 +121,9 @@ def test_a_new_model_that_fails_its_bake_rolls_back_and_the_earlier_one_keeps_se
         assert bakes[0]["alarms"][errors_alarm]["value"] > 1  # percent of 5XX answers
         # the failure was notified, as the template's rule renders it
         [end] = [n for n in second.notices if n["state"] == "(run status rule)"]
-        assert f"ended FAILED. Error: RolledBack." in end["message"]
+        message = json.loads(end["message"])
+        assert (message["status"], message["error"]) == ("FAILED", "RolledBack")
+        assert errors_alarm in message["cause"]
     finally:
         stop(second)
 
@@ -186,8 +190,10 @@ def test_a_gate_miss_is_notified_with_the_best_metric_and_the_gate(tmp_path, pro
     template = status_rule(compiled.template)["Targets"][0]["InputTransformer"]["InputTemplate"]
     head = template["Fn::Sub"].split("<name>")[0]
     assert end["message"].startswith(head)
-    assert f"run {result.run_dir.name} ended FAILED. Error: MetricBelowThreshold." in \
-        end["message"]
+    message = json.loads(end["message"])  # one JSON document, as EventBridge sends it
+    assert (message["run"], message["status"], message["error"]) == (
+        result.run_dir.name, "FAILED", "MetricBelowThreshold")
+    assert message["cause"] == result.cause
     logged = [json.loads(line) for line in (result.run_dir / RUN_LOG).read_text().splitlines()]
     assert logged == result.notices
     assert (tmp_path / WORKSPACE_LOG).read_text().count("\n") == len(result.notices)
