@@ -3,6 +3,8 @@ registry and notifications) is staged in S3 and the change set is made from its 
 still goes as a body. Against a moto server on 127.0.0.1."""
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -118,3 +120,29 @@ def test_a_small_template_still_goes_as_a_body(moto_server, cli, change_set_call
     names = {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}
     assert staging.default_bucket(account, region) not in names
     assert "TemplateURL" not in out
+
+
+def test_diff_of_a_large_template_stages_it_in_the_stacks_source_bucket(moto_server, cli,
+                                                                        change_set_calls):
+    compiled = compile_file(PRODUCTION)
+    assert cli("deploy", PRODUCTION, "--stack-name", "prod", "--yes")[0] == 0
+    # the deployed template drifts from the compiled one (an edit made outside mlops_dsl)
+    cf = boto3.client("cloudformation")
+    edited = dict(compiled.template, Description="edited by hand")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="hand-edits")
+    s3.put_object(Bucket="hand-edits", Key="t.json", Body=json.dumps(edited).encode())
+    cf.update_stack(StackName="prod", TemplateURL="https://hand-edits.s3.amazonaws.com/t.json",
+                    Capabilities=["CAPABILITY_IAM"])
+    change_set_calls.clear()
+    before = cf.list_change_sets(StackName="prod")["Summaries"]
+    code, out, err = cli("diff", PRODUCTION, "--stack-name", "prod")
+    assert code == 0, err
+    [call] = change_set_calls
+    source = next(r["PhysicalResourceId"] for r in cf.list_stack_resources(
+        StackName="prod")["StackResourceSummaries"] if r["LogicalResourceId"] == "SourceRepositoryBucket")
+    body = compiled.files[TEMPLATE]
+    key = staging.template_key("prod", body)
+    assert call["TemplateURL"] == staging.url(source, key, boto3.session.Session().region_name)
+    assert s3.get_object(Bucket=source, Key=key)["Body"].read() == body
+    assert cf.list_change_sets(StackName="prod")["Summaries"] == before  # the preview is deleted
