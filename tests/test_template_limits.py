@@ -22,4 +22,6 @@ def test_note_above_the_inline_limit():
     problems, notes = check_template({}, b" " * 60_000)
     assert problems == []
     assert notes == ["template.json is 60,000 bytes, above the 51,200 that can be sent inline: "
-                     "deploy it with --s3-bucket"]
+                     "`deploy` stages it in S3 (--template-bucket NAME, or a bucket it creates); "
+                     "with the AWS CLI, add --s3-bucket BUCKET to `aws cloudformation deploy` "
+                     "(docs/deploy.md)"]

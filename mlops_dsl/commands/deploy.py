@@ -1,4 +1,5 @@
-"""``deploy BLUEPRINT --stack-name NAME [--region R] [--profile P] [--yes] [--stack-timeout MIN]``:
+"""``deploy BLUEPRINT --stack-name NAME [--region R] [--profile P] [--yes] [--stack-timeout MIN]
+[--template-bucket NAME]``:
 compile, review the change set, execute it, follow the stack, upload assets and data, print the
 outputs."""
 from __future__ import annotations
@@ -17,6 +18,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--stack-timeout", metavar="MINUTES", type=_minutes, default=None,
                         help="stop following the stack's events after this long (default 60; "
                              "CloudFormation carries on either way)")
+    parser.add_argument("--template-bucket", metavar="NAME",
+                        help="an existing S3 bucket for a template above 51,200 bytes (default: "
+                             "the stack's source bucket, or on a first deploy a created "
+                             "mlops-dsl-templates-ACCOUNT-REGION bucket)")
 
 
 def _minutes(text: str) -> float:
@@ -45,4 +50,5 @@ def _deploy(args) -> int:
     compiled, aws = compile_and_connect(args, check_credentials=False)
     timeout = args.stack_timeout * 60 if args.stack_timeout else None
     return deploy(compiled, aws, Options(args.stack_name, yes=args.yes, blueprint=args.blueprint,
-                                         stack_timeout=timeout))
+                                         stack_timeout=timeout,
+                                         template_bucket=args.template_bucket))

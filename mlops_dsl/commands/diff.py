@@ -47,7 +47,7 @@ def _diff(args) -> int:
         if changeset.same_template(deployed, compiled.template):
             print(f"no changes: stack {args.stack_name} already matches the blueprint")
             return exit_codes.OK
-        plan = _preview(cf, stack, compiled)
+        plan = _preview(aws, cf, stack, compiled)
         for line in changeset.render(plan):
             print(line)
         for replacement in replaced_names(deployed, compiled.template):
@@ -62,15 +62,21 @@ def _diff(args) -> int:
     return exit_codes.OK
 
 
-def _preview(cf, stack, compiled):
+def _preview(aws, cf, stack, compiled):
     """The change set's plan; the change set is deleted whatever happens, Ctrl-C included."""
     from ..compiler import TEMPLATE
     from ..deploy import changeset
     from ..deploy.faults import Interrupted
 
     created = []
+    body = compiled.files[TEMPLATE]
+    url = None
+    if len(body) > changeset.MAX_INLINE_TEMPLATE_BYTES:  # the stack exists: its source bucket
+        from ..deploy.apply import staged_template_url
+
+        url = staged_template_url(aws, cf, stack, body)
     try:
-        plan = changeset.create(cf, stack, compiled.files[TEMPLATE], compiled.template,
+        plan = changeset.create(cf, stack, body, compiled.template, template_url=url,
                                 on_created=created.append)
     except KeyboardInterrupt:
         deleted = [changeset.delete(cf, plan) for plan in created]

@@ -1,11 +1,13 @@
 """``run BLUEPRINT --stack-name NAME [--follow]``: start a run of the deployed pipeline and, with
 ``--follow``, print each state as it is entered and exited; exit 0 only when the run succeeded.
-``--local`` runs the pipeline on this machine instead (``mlops_dsl.local``)."""
+``--local`` runs the pipeline on this machine instead (``mlops_dsl.local``). ``--redrive
+[EXECUTION]`` resumes a failed run from its failed state (``deploy.redrive``) and follows it."""
 from __future__ import annotations
 
 from .. import exit_codes
 
 HELP = "start a run of the pipeline (deployed, or on this machine with --local)"
+LATEST = "latest"  # --redrive without an execution
 
 
 def add_arguments(parser) -> None:
@@ -16,6 +18,10 @@ def add_arguments(parser) -> None:
     add_aws(parser, stack_required=False)
     parser.add_argument("--follow", action="store_true",
                         help="print each state as it runs, until the run ends")
+    parser.add_argument("--redrive", metavar="EXECUTION", nargs="?", const=LATEST, default=None,
+                        help="resume a failed run from its failed state (Step Functions "
+                             "RedriveExecution) and follow it; EXECUTION: its ARN (default: the "
+                             "latest failed, aborted or timed-out run of this stack)")
     local = parser.add_argument_group("local run")
     local.add_argument("--local", action="store_true", help="run on this machine, not in AWS")
     local.add_argument("--local-image", metavar="DIR", help="model container folder for --local")
@@ -37,6 +43,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    if args.local and args.redrive:
+        from ..deploy.faults import DeployError, handled
+
+        def refuse(_):
+            raise DeployError("--redrive resumes a run in AWS; it cannot be combined with --local",
+                              "leave out --local (and give --stack-name)")
+        return handled(refuse, args)
     if getattr(args, "resume", None) and not args.local:
         from ..errors import BlueprintError, Problem
         from ..local.resume import NOT_RESUMABLE
@@ -56,7 +69,7 @@ def _run_in_aws(args) -> int:
     from ..deploy import stack as stacks
     from ..deploy.apply import STATE_MACHINE, STATE_MACHINE_OUTPUT
     from ..deploy.command import compile_and_connect
-    from ..deploy.faults import DeployError, Interrupted
+    from ..deploy.faults import DeployError
 
     if not args.stack_name:
         raise DeployError("run needs --stack-name NAME (the stack deploy created), or --local to "
@@ -79,13 +92,38 @@ def _run_in_aws(args) -> int:
     arn = stacks.physical_id(cf, args.stack_name, STATE_MACHINE, output=STATE_MACHINE_OUTPUT,
                              stack=stack)
     sfn = aws.client("stepfunctions")
+    if args.redrive:
+        return _redrive(sfn, arn, args.redrive)
     execution = executions.start(sfn, arn)
     print(f"started {execution}")
     if not args.follow:
         print("follow it with --follow, or in the Step Functions console")
         return exit_codes.OK
+    return _follow(sfn, execution)
+
+
+def _redrive(sfn, state_machine: str, which: str) -> int:
+    from ..deploy import executions, redrive
+
+    execution = redrive.latest_unsuccessful(sfn, state_machine) if which == LATEST else which
+    found = redrive.target(sfn, execution, state_machine)
+    past = executions.read_past(sfn, execution)
+    state = past.failed_state or past.current_state or "?"
+    redrive.redrive(sfn, execution)
+    redrive.wait_started(sfn, execution, found.redrive_count)
+    times = f" (redrive {found.redrive_count + 1})" if found.redrive_count else ""
+    print(f"redriving {execution}{times}: it ended {found.status} in state {state}"
+          f"{f' ({past.error})' if past.error else ''}; it resumes from {state}, and the states "
+          "that succeeded are not run again")
+    return _follow(sfn, execution, past=past)
+
+
+def _follow(sfn, execution: str, past=None) -> int:
+    from ..deploy import executions
+    from ..deploy.faults import Interrupted
+
     try:
-        result = executions.follow(sfn, execution)
+        result = executions.follow(sfn, execution, past=past)
     except KeyboardInterrupt:
         raise Interrupted(
             "stopped following the run (Ctrl-C); the run itself goes on in AWS",

@@ -31,6 +31,7 @@ class Options:
     poll_seconds: float | None = None
     blueprint: str = "BLUEPRINT"  # as the user named it, for the next commands we print
     stack_timeout: float | None = None  # seconds of following the stack (events.DEADLINE_SECONDS)
+    template_bucket: str | None = None  # where a template above 51,200 bytes is staged (staging)
 
 
 def confirm(question: str) -> bool:
@@ -94,7 +95,8 @@ def _deploy(compiled, aws, cf, options: Options, progress: Progress, out, ask) -
             changeset.same_template(deployed, compiled.template):
         changed = False
     else:
-        url = _staged_template_url(aws, cf, stack, body) \
+        url = staged_template_url(aws, cf, stack, body, template_bucket=options.template_bucket,
+                                  out=out, doing=progress.doing) \
             if len(body) > changeset.MAX_INLINE_TEMPLATE_BYTES else None
         progress.doing("creating the change set")
         progress.kind = "UPDATE" if stack.exists else "CREATE"
@@ -215,19 +217,30 @@ def _after_failure(plan, status: str = "") -> str:
     return hint
 
 
-def _staged_template_url(aws, cf, stack, body: bytes) -> str | None:
-    """A large template goes through the stack's source bucket (only once the stack exists)."""
-    if not stack.exists:
-        return None
-    import hashlib
+def staged_template_url(aws, cf, stack, body: bytes, *, template_bucket: str | None = None,
+                        out=print, doing=lambda what: None) -> str:
+    """A template above the inline limit goes to S3 and the change set names it by URL
+    (``staging``): --template-bucket, else the stack's source bucket, else the created one."""
+    from . import staging
 
-    bucket = stacks.physical_id(cf, stack.name, SOURCE_BUCKET, output=SOURCE_OUTPUT, stack=stack)
-    key = f"templates/{hashlib.sha256(body).hexdigest()[:16]}.json"
-    try:
-        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-    except Exception as error:  # noqa: BLE001
-        raise translate(error, f"staging the template in s3://{bucket}/{key}") from None
-    return f"https://{bucket}.s3.{aws.region}.amazonaws.com/{key}"
+    s3 = aws.client("s3")
+    bucket = template_bucket
+    if bucket:
+        if not staging.exists(s3, bucket):
+            raise DeployError(f"the template bucket {bucket} (--template-bucket) does not exist",
+                              "create it, or leave --template-bucket out to let deploy create "
+                              "and use its own staging bucket")
+    elif stack.exists:
+        bucket = stacks.physical_id(cf, stack.name, SOURCE_BUCKET, output=SOURCE_OUTPUT, stack=stack)
+    else:
+        doing("looking up the template staging bucket")
+        bucket = staging.default_bucket(staging.account_of(aws), aws.region)
+        if not staging.exists(s3, bucket):
+            staging.create_bucket(s3, bucket, aws.region, out=out)
+    out(f"the template is {len(body):,} bytes, more than the {changeset.MAX_INLINE_TEMPLATE_BYTES:,} "
+        f"CloudFormation accepts inline: the change set reads it from S3 (TemplateURL)")
+    doing(f"staging the template in {bucket}")
+    return staging.stage(s3, bucket, stack.name, body, aws.region, out=out).url
 
 
 def _upload_assets(aws, cf, stack, pipeline, out, progress: Progress) -> None:

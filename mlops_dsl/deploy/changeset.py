@@ -69,9 +69,9 @@ def _template_argument(body: bytes, template_url: str | None) -> dict:
         return {"TemplateURL": template_url}
     raise DeployError(
         f"the template is {len(body):,} bytes, more than the {MAX_INLINE_TEMPLATE_BYTES:,} bytes "
-        f"CloudFormation accepts inline, and the stack has no bucket to stage it in yet",
-        "reduce the blueprint (fewer tags or states), or deploy once through `aws cloudformation "
-        "deploy --s3-bucket BUCKET` (see docs/deploy.md)")
+        f"CloudFormation accepts inline, and no S3 URL of it was given",
+        "deploy stages such a template in S3 itself (--template-bucket NAME); with the AWS CLI: "
+        "`aws cloudformation deploy --s3-bucket BUCKET` (see docs/deploy.md)")
 
 
 def create(cf, stack: Stack, body: bytes, template: dict, *, template_url: str | None = None,

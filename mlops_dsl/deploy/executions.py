@@ -43,14 +43,28 @@ def line(event: Event) -> str | None:
     return None
 
 
+def read_past(sfn, execution_arn: str) -> HistoryFollower:
+    """A follower that has read the execution's history so far without printing it: its
+    ``failed_state``, ``error`` and ``cause`` are those of the attempt that ended. Hand it to
+    ``follow(past=...)`` to follow a redrive from the first new event."""
+    follower = HistoryFollower(sfn, execution_arn, None, translate=translate)
+    follower.poll()
+    return follower
+
+
 def follow(sfn, execution_arn: str, *, out=print, poll_seconds: float | None = None,
-           sleep=time.sleep) -> ExecutionOutcome:
-    """Print states as they are entered and exited until the execution ends."""
+           sleep=time.sleep, past: HistoryFollower | None = None) -> ExecutionOutcome:
+    """Print states as they are entered and exited until the execution ends (with ``past``, a
+    ``read_past`` follower of a redriven execution: only the events after those it read)."""
     def show(event: Event) -> None:
         text = line(event)
         if text is not None:
             out(text)
 
-    follower = HistoryFollower(sfn, execution_arn, show, translate=translate)
+    if past is None:
+        follower = HistoryFollower(sfn, execution_arn, show, translate=translate)
+    else:  # the outcome is the new attempt's, not the failure that was redriven
+        follower, past.on_event = past, show
+        follower.failed_state = follower.error = follower.cause = None
     return follower.follow(poll_seconds=POLL_SECONDS if poll_seconds is None else poll_seconds,
                            sleep=sleep)

@@ -24,5 +24,7 @@ def check_template(template: dict, body: bytes, file: str = "template.json") -> 
                                 f"limit of {MAX_BODY_BYTES:,}", Location(file)))
     elif len(body) > MAX_INLINE_BODY_BYTES:
         notes.append(f"{file} is {len(body):,} bytes, above the {MAX_INLINE_BODY_BYTES:,} that can be "
-                     f"sent inline: deploy it with --s3-bucket")
+                     f"sent inline: `deploy` stages it in S3 (--template-bucket NAME, or a bucket it "
+                     f"creates); with the AWS CLI, add --s3-bucket BUCKET to `aws cloudformation "
+                     f"deploy` (docs/deploy.md)")
     return problems, notes
