@@ -66,16 +66,23 @@ def _waiting(sfn, execution: str) -> Waiting | None:
 
 
 def decide(sagemaker, sfn, waiting: Waiting, *, approve: bool, reason: str) -> None:
-    """Record the decision on the package, then answer the run."""
+    """Answer the run, then record the decision on the package. In this order a token that no
+    longer works (the approval timed out, the run was stopped: TaskTimedOut, TaskDoesNotExist)
+    leaves the package as it was, instead of Approved with nothing deployed."""
     try:
-        sagemaker.update_model_package(
-            ModelPackageArn=waiting.model_package,
-            ModelApprovalStatus="Approved" if approve else "Rejected",
-            ApprovalDescription=reason[:1024])
         if approve:
             sfn.send_task_success(taskToken=waiting.token, output=json.dumps(
                 {"decision": "approved", "reason": reason}))
         else:
             sfn.send_task_failure(taskToken=waiting.token, error=REJECTION, cause=reason[:32768])
     except Exception as error:  # noqa: BLE001
-        raise translate(error, f"recording the decision on {waiting.model_package}") from None
+        raise translate(error, f"answering the run waiting for {waiting.model_package} (the "
+                               "package was left as it was)") from None
+    try:
+        sagemaker.update_model_package(
+            ModelPackageArn=waiting.model_package,
+            ModelApprovalStatus="Approved" if approve else "Rejected",
+            ApprovalDescription=reason[:1024])
+    except Exception as error:  # noqa: BLE001
+        raise translate(error, f"recording the decision on {waiting.model_package} (the run was "
+                               "answered; set the package's status by hand)") from None

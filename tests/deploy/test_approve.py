@@ -126,3 +126,28 @@ def test_approve_asks_which_run_when_several_wait(production_stack, interpreter,
     assert code == 0, out + err
     assert _ended(two)["status"] == "SUCCEEDED"
     assert sfn.describe_execution(executionArn=one)["status"] == "RUNNING"
+
+
+def test_a_token_that_no_longer_works_leaves_the_package_as_it_was(production_stack):
+    """The run is answered first: when that fails (the approval timed out, the run was
+    stopped), the package must not be left Approved with nothing deployed. moto accepts any
+    token, so Step Functions' answer to an expired one (TaskTimedOut, SendTaskSuccess API
+    reference) is injected into the real client; SageMaker is moto's."""
+    from mlops_dsl.deploy.approval import Waiting, decide
+    from mlops_dsl.deploy.faults import DeployError
+
+    package = _package(production_stack)
+    sagemaker, sfn = boto3.client("sagemaker"), boto3.client("stepfunctions")
+
+    def expired(**_):
+        raise sfn.exceptions.TaskTimedOut(
+            {"Error": {"Code": "TaskTimedOut", "Message": "Task Timed Out"}}, "SendTaskSuccess")
+
+    sfn.meta.events.register("before-call.sfn.SendTaskSuccess", expired)
+    waiting = Waiting(execution="arn:aws:states:us-east-1:123456789012:execution:x:gone",
+                      token="AQB8AAAAKgAAAAMAAAAAexpired", model_package=package)
+    with pytest.raises(DeployError) as raised:
+        decide(sagemaker, sfn, waiting, approve=True, reason="too late")
+    assert "the package was left as it was" in str(raised.value)
+    described = sagemaker.describe_model_package(ModelPackageName=package)
+    assert described["ModelApprovalStatus"] == "PendingManualApproval"
