@@ -125,6 +125,7 @@ def test_a_transform_that_outruns_its_bound_is_stopped_and_the_run_fails(tmp_pat
     result = run_pipeline(compiled, RunOptions(workspace=tmp_path / "runs"), progress)
     shown = progress.stream.getvalue()
     assert not result.succeeded
-    assert (result.failed_state, result.error) == ("Batch transform", "TransformTimeout"), shown
+    # the Task failed and was caught: the run ended in the Fail state it was caught to
+    assert (result.failed_state, result.error) == ("Transform timed out", "TransformTimeout"), shown
     assert "> Stop the overdue transform" in shown
     assert "stopped" in shown
