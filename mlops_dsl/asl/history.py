@@ -108,10 +108,17 @@ class HistoryFollower:
                     self.on_event(event)
             return len(fresh)
 
-    def follow(self, *, poll_seconds: float, sleep=time.sleep) -> ExecutionOutcome:
-        """Poll until the execution has finished; every event is delivered before this returns."""
+    def follow(self, *, poll_seconds: float, history_seconds: float | None = None,
+               sleep=time.sleep, clock=time.monotonic) -> ExecutionOutcome:
+        """Poll until the execution has finished; every event is delivered before this returns.
+        Its status is checked every ``poll_seconds``, its history read at most every
+        ``history_seconds`` (``poll_seconds`` when None; ``poll`` reads it any time)."""
+        history_seconds = poll_seconds if history_seconds is None else history_seconds
+        read_at = None
         while True:
-            self.poll()
+            if read_at is None or clock() - read_at >= history_seconds:
+                self.poll()
+                read_at = clock()
             described = self.describe()
             if described["status"] in FINISHED:
                 self.poll()  # the events that ended it

@@ -34,9 +34,46 @@ name (and ``ExecutionWorker._get_evaluation_environment``) for the time of the `
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import sys
 import threading
+import types
 from datetime import datetime, timezone
 from typing import Callable
+
+
+def _import_batch_utils_alone() -> None:
+    """Import ``moto.batch.utils`` without running ``moto/batch/__init__.py``.
+
+    moto's Task factory imports its Batch integration, which needs one enum from
+    ``moto.batch.utils``; importing that module runs the package's ``__init__``, which loads
+    moto's Batch backend and with it EC2's region, availability-zone and instance-type tables:
+    about 0.9 s of a 5 s local run, for a service no pipeline of ours calls. The package is
+    stood in for by an empty one (same path, so its submodules load from moto's own files)
+    while ``utils`` loads, then taken out again, so a later ``import moto.batch`` (a moto mock
+    of Batch) runs the real ``__init__``. Nothing is changed when Batch is already loaded.
+    """
+    if "moto.batch" in sys.modules or "moto.batch.utils" in sys.modules:
+        return
+    spec = importlib.util.find_spec("moto.batch")
+    if spec is None or not spec.submodule_search_locations:
+        return  # an unexpected moto layout: let the normal imports fail or succeed as they will
+    placeholder = types.ModuleType("moto.batch")
+    placeholder.__path__ = list(spec.submodule_search_locations)
+    placeholder.__spec__ = spec
+    placeholder.__package__ = "moto.batch"
+    sys.modules["moto.batch"] = placeholder
+    try:
+        importlib.import_module("moto.batch.utils")
+    finally:
+        del sys.modules["moto.batch"]
+        import moto
+
+        if getattr(moto, "batch", None) is placeholder:
+            delattr(moto, "batch")
+
+
+_import_batch_utils_alone()
 
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (

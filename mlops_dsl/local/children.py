@@ -37,6 +37,29 @@ def signal_group(pid: int, sig: int) -> bool:
         return False
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS",)  # read once, when OpenMP (and BLAS) libraries load
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: what OpenMP uses when OMP_NUM_THREADS is unset."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def import_key(env: dict) -> tuple:
+    """``env`` as libraries see it when they load: OMP_NUM_THREADS set to the usable CPUs is the
+    same as unset (OpenMP's default; OpenBLAS and MKL fall back to it), so a model server
+    (no OMP_NUM_THREADS, as in AWS) can fork from the training jobs' server when one job runs
+    at a time (their OMP_NUM_THREADS is every CPU)."""
+    normal = dict(env)
+    for name in THREAD_VARIABLES:
+        if normal.get(name) == str(usable_cpus()):
+            del normal[name]
+    return tuple(sorted(normal.items()))
+
+
 @dataclass(eq=False)
 class Child:
     """One running program: its process (``subprocess.Popen`` or ``forkclient.ForkedProcess``),
@@ -106,22 +129,26 @@ class Children:
             self.check()
         return child
 
-    def forkserver(self, python: str, program: Path, env: dict, modules, log: Path):
-        """The run's fork server for ``program`` under ``python`` with ``env`` (the jobs'
-        environment without their per-job variables), preloading ``modules()`` (called once,
-        when it starts), started (in the background) on first use; None when fork servers
-        are off."""
+    def forkserver(self, python: str, folder: Path, env: dict, modules, log: Path):
+        """The run's fork server for the programs of ``folder`` under ``python`` with ``env``
+        (the programs' environment without their per-program variables), preloading
+        ``modules()`` (called once, when it starts), started (in the background) on first use,
+        after the servers asked for before it have loaded; None when fork servers are off.
+        Programs whose ``env`` agree on what libraries read when they load (``import_key``)
+        share a server; its own output goes to ``log`` of the first that asked."""
         if not self.fork_server:
             return None
         from .forkclient import ForkServer
 
-        key = (python, str(program), tuple(sorted(env.items())))
+        key = (python, str(folder), import_key(env))
         with self._lock:
             server = self._servers.get(key)
             if server is None:
                 self.check()
-                server = self._servers[key] = ForkServer(python, program, env, modules(),
-                                                         log).launch()
+                earlier = list(self._servers.values())
+                server = self._servers[key] = ForkServer(python, folder, env, modules(),
+                                                         log).launch(
+                    after=earlier[-1] if earlier else None)
         return server
 
     # -- waiting and stopping ------------------------------------------------------------------

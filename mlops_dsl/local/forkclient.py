@@ -72,7 +72,8 @@ class _Request:
 
 class ForkServer:
     """One server: ``python forkserver.py`` with ``env`` (the jobs' environment without their
-    per-job variables), preloading ``modules``; forks ``program`` on request."""
+    per-job variables), preloading ``modules``; forks the program of each request. ``program``
+    (the program, or the folder of the programs, it is for) names it in messages."""
 
     def __init__(self, python: str, program: Path, env: dict, modules: list[str], log: Path):
         self.python = python
@@ -88,8 +89,27 @@ class ForkServer:
         self._next_id = 0
         self._socket: socket.socket | None = None
         self._process: subprocess.Popen | None = None
+        self._closed = False
 
-    def launch(self) -> "ForkServer":
+    def launch(self, after: "ForkServer | None" = None) -> "ForkServer":
+        """Start the server and return at once; with ``after`` (a server still loading), once
+        that one is ready or has failed: servers loaded one after another on a machine with
+        few cores make the one needed first ready soonest."""
+        if after is None or after._ready.is_set():
+            with self._lock:
+                self._start()
+        else:
+            threading.Thread(target=self._start_after, args=(after,), daemon=True,
+                             name=f"forkserver-after {after.program.name}").start()
+        return self
+
+    def _start_after(self, after: "ForkServer") -> None:
+        after._ready.wait(READY_SECONDS)
+        with self._lock:
+            if not self._closed:
+                self._start()
+
+    def _start(self) -> None:
         ours, theirs = socket.socketpair()
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as log:
@@ -102,12 +122,11 @@ class ForkServer:
             except OSError as error:
                 ours.close()
                 self._fail(f"cannot start {self.python}: {error}")
-                return self
+                return
             finally:
                 theirs.close()
         self._socket = ours
         threading.Thread(target=self._read, name="forkserver-reader", daemon=True).start()
-        return self
 
     def ready(self, timeout: float = READY_SECONDS, cancelled: threading.Event | None = None
               ) -> dict:
@@ -148,7 +167,12 @@ class ForkServer:
         return request.process
 
     def close(self, timeout: float = 5) -> None:
-        """Close the socket: the server kills what it still runs and exits."""
+        """Close the socket: the server kills what it still runs and exits (a server waiting
+        to start never starts)."""
+        with self._lock:
+            self._closed = True
+            if self._process is None:
+                self._fail("closed before it started")
         if self._socket is not None:
             try:
                 self._socket.shutdown(socket.SHUT_RDWR)

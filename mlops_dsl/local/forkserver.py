@@ -271,8 +271,10 @@ def main(argv):
         if error.errno not in (errno.EPIPE, errno.ECONNRESET):
             raise
         return 0
-    if request is None:
-        return 0
+    if request is None:  # the runner is done: the children are killed, nothing is left to do
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)  # not the interpreter's teardown of every preloaded module (~0.2 s)
     run_as_main(become(request))  # never returns
     return 0
 

@@ -64,6 +64,32 @@ def _job(resource: dict, script: Path, wheels: list[str]) -> _Job:
                 else SPARK_PYTHON.get(glue_version), command.get("Name", "pythonshell"))
 
 
+class _Choosing:
+    """``find_python`` for a job, started with the run's in-process AWS: it runs the candidate
+    interpreters (a failing pyenv shim alone takes ~0.3 s), which then overlaps moto's start
+    instead of delaying the Glue state."""
+
+    def __init__(self, job: _Job, env: dict):
+        self._job, self._env = job, env
+        self._choice = self._error = None
+        self._thread = threading.Thread(target=self._find, daemon=True,
+                                        name=f"find python{job.python_version}")
+        self._thread.start()
+
+    def _find(self) -> None:
+        try:
+            self._choice = find_python(self._job.python_version, self._job.script, self._env,
+                                       f"the Glue {self._job.kind} job")
+        except BaseException as error:  # noqa: BLE001 - raised where the choice is used
+            self._error = error
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._choice
+
+
 class LocalGlue(Fake):
     """Runs the pipeline's Glue jobs from their scripts (the transform, and the drift check when
     the blueprint has one); each run works in ``work/glue/<run id>/``."""
@@ -87,6 +113,8 @@ class LocalGlue(Fake):
         self.facts = context.facts
         self.env = context.env
         self.crawled: list[str] = []
+        self._choosing = {name: _Choosing(job, self.job_env(job)) for name, job in
+                          self.jobs.items() if job.python_version and "." in job.python_version}
 
     def start_crawler(self, parameters: dict, state: str) -> dict:
         name = parameters.get("Name")
@@ -95,15 +123,21 @@ class LocalGlue(Fake):
                           "catalogues the output store for Athena", indent=1)
         return {}
 
-    def python(self, job: _Job, env: dict) -> str:
+    def job_env(self, job: _Job) -> dict:
+        """The script's environment: the run's, with the job's wheels on PYTHONPATH."""
+        env = dict(self.env)
+        if job.wheels:
+            env["PYTHONPATH"] = os.pathsep.join(job.wheels + [env.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep)
+        return env
+
+    def python(self, name: str, job: _Job) -> str:
         """The interpreter for a job's script, chosen once per run (with its warning, if any)."""
         if job.python is None:
             import sys
 
-            choice = None
-            if job.python_version and "." in job.python_version:
-                choice = find_python(job.python_version, job.script, env,
-                                     f"the Glue {job.kind} job")
+            choosing = self._choosing.get(name)
+            choice = choosing.result() if choosing else None
             job.python = choice.python if choice else sys.executable
             self.facts.setdefault("glue python", (f"{job.python} (Python {choice.version})"
                                                   if choice else job.python))
@@ -121,11 +155,8 @@ class LocalGlue(Fake):
         folder = self.workdir / run_id
         arguments = dict(parameters.get("Arguments") or {})
         local_args, mirrors = self._mirror_buckets(arguments, folder)
-        env = dict(self.env)
-        if job.wheels:
-            env["PYTHONPATH"] = os.pathsep.join(job.wheels + [env.get("PYTHONPATH", "")]).rstrip(
-                os.pathsep)
-        command = [self.python(job, env), str(job.script), "--JOB_ID", f"j_{name}",
+        env = self.job_env(job)
+        command = [self.python(name, job), str(job.script), "--JOB_ID", f"j_{name}",
                    "--JOB_RUN_ID", run_id]
         for key, value in local_args.items():
             command += [key, str(value)]

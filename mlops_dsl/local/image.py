@@ -61,3 +61,33 @@ def command_for(program: Path, python: str | None = None) -> list[str]:
     if not os.access(program, os.X_OK):
         return ["/bin/sh", str(program)]
     return [str(program)]
+
+
+PROGRAMS = ("train", "serve")
+
+
+def fork_server(children, environment, server_env: dict, program_folder: Path, log: Path):
+    """The run's fork server for the image's Python programs (``train``, ``serve``: callers
+    check ``forkable``), started on first use; None when fork servers are off. It preloads what
+    the folder's code imports, its own modules aside: ``train``, ``serve`` and every ``*.py``
+    beside them (``predictor.py``'s libraries). ``server_env`` is the programs' environment
+    without their per-program variables; ``children.forkserver`` shares one server between
+    programs whose environments agree on what libraries read when they load."""
+    from .pythons import imported_modules, local_modules
+
+    folder = Path(program_folder)
+
+    def preloaded() -> list[str]:
+        files = [folder / name for name in PROGRAMS if (folder / name).is_file()]
+        modules = sorted({module for path in [*files, *sorted(folder.glob("*.py"))]
+                          for module in imported_modules(path)})
+        local = local_modules(folder / PROGRAMS[0], modules)
+        return [module for module in modules if module.split(".")[0] not in local]
+
+    return children.forkserver(environment.python, folder, server_env, preloaded, log)
+
+
+def forkable(program: Path, python: str) -> bool:
+    """Whether ``program`` runs as ``python program`` (so a fork server can start it)."""
+    command = command_for(program, python)
+    return len(command) == 2 and command[0] == python

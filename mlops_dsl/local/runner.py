@@ -26,6 +26,12 @@ from .substitute import LocalNames, substitute
 
 DEFAULT_WORKSPACE = Path(".mlops") / "runs"
 POLL_SECONDS = 0.1
+# The execution's status is read every POLL_SECONDS (the run ends within that of its last
+# event), its history every HISTORY_SECONDS and before each task the runner runs (so a state's
+# "> name" line comes before the task's own): moto returns the whole history on every call
+# (it ignores maxResults and reverseOrder) and serializes it in this process, where its
+# interpreter waits for the GIL meanwhile, ~50 ms a read by the end of the sample's run.
+HISTORY_SECONDS = 0.5
 FAKE_AWS_ENV = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_SESSION_TOKEN": "local", "AWS_EC2_METADATA_DISABLED": "true"}
 
@@ -262,6 +268,7 @@ class _Run:
 
     def execute(self) -> RunResult:
         from .children import Children
+        from .sagemaker import LocalSageMaker
         from .signals import current
         from .tuning import LocalTuner
 
@@ -273,6 +280,8 @@ class _Run:
         try:
             LocalTuner.prepare(self.pipeline, children, self.environment, base, self.program,
                                self.run_dir / "work")
+            LocalSageMaker.prepare(self.definition, children, self.environment, base,
+                                   self.program, self.run_dir / "work")
             return self._execute(began, children, signals, base)
         except KeyboardInterrupt:  # while moto was loading, before the execution could start
             with signals.shielded():
@@ -367,7 +376,8 @@ class _Run:
                                                     input=json.dumps(journal.execution_input)
                                                     )["executionArn"]
                     reporter.record("interpreter start", time.monotonic() - began)
-                    outcome = follower.follow(poll_seconds=POLL_SECONDS)
+                    outcome = follower.follow(poll_seconds=POLL_SECONDS,
+                                              history_seconds=HISTORY_SECONDS)
                 except KeyboardInterrupt:
                     with signals.shielded():
                         reason = signals.received or "Ctrl-C"

@@ -22,6 +22,7 @@ from . import endpoints as saved
 from .context import Fake, RunContext, TaskFailed
 from .fake import now
 from .serving import Server, ServerError, unpack_model
+from .serving import fork_server as serving_fork_server
 from .stores import split_uri
 
 ENDPOINT_PORT = 8080  # SageMaker's serving port; another free port when it is taken
@@ -80,7 +81,16 @@ class LocalSageMaker(Fake):
         self.reporter.say(f"model {name}: {data}", indent=1)
         return {"ModelArn": self.arn("model", name)}
 
-    def _serve_model(self, model_name: str, folder: Path, port: int | None = None) -> Server:
+    @staticmethod
+    def prepare(definition: dict, children, environment, base: dict, program, work) -> None:
+        """Get ready before the run starts: when the workflow has a batch transform, start the
+        fork server its model server will come from (it imports while the run goes on)."""
+        if any(state.get("Resource", "").endswith(":::" + tasks.CreateTransformJobSync.API)
+               for state in (definition.get("States") or {}).values()):
+            serving_fork_server(children, environment, base, program, work)
+
+    def _serve_model(self, model_name: str, folder: Path, port: int | None = None,
+                     forked: bool = False) -> Server:
         model = self.models.get(model_name)
         if model is None:
             raise TaskFailed("SageMaker.ValidationException", f"Could not find model {model_name}")
@@ -88,8 +98,11 @@ class LocalSageMaker(Fake):
         folder.mkdir(parents=True, exist_ok=True)
         archive = folder / "model.tar.gz"
         archive.write_bytes(self.stores.get_bytes(bucket, key))
+        server = serving_fork_server(self.children, self.context.environment, self.context.env,
+                                     self.program, self.context.work) if forked else None
         return Server(self.program, unpack_model(archive, folder), self.children,
-                      self.context.environment, self.context.env, port=port).start()
+                      self.context.environment, self.context.env, port=port,
+                      fork_server=server).start()
 
     def create_transform_job_sync(self, parameters: dict, state: str) -> dict:
         name = parameters["TransformJobName"]
@@ -108,7 +121,7 @@ class LocalSageMaker(Fake):
             inputs = self.stores.download_prefix(source, folder / "input")
             if not inputs:
                 raise ServerError(f"no input object under {source}")
-            server = self._serve_model(parameters["ModelName"], folder)
+            server = self._serve_model(parameters["ModelName"], folder, forked=True)
             out_bucket, out_prefix = split_uri(output + "/")
             rows = 0
             bound = self.context.pipeline.limits.transform_timeout_seconds

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .fake import now
-from .image import command_for
+from .image import command_for, forkable
+from .image import fork_server as image_fork_server
 from .stores import split_uri
 
 FAILURE_CHARS = 1024  # SageMaker's FailureReason is at most 1,024 characters
@@ -116,24 +117,14 @@ def shared_environment(environment, base: dict, threads: int) -> dict:
 
 def fork_server(children, environment, base: dict, program_folder: Path, work: Path,
                 threads: int):
-    """The run's fork server for the ``train`` program (None when it is not a Python program,
-    or fork servers are off), started on first use: the runner starts it before anything else,
-    so it loads while the run starts and the Glue job runs."""
-    from .pythons import imported_modules, local_modules
-
-    program = Path(program_folder) / "train"
-    command = command_for(program, environment.python)
-    if len(command) != 2 or command[0] != environment.python:
+    """The run's fork server for the ``train`` program (``image.fork_server``; None when it is
+    not a Python program, or fork servers are off), started on first use: the runner starts it
+    before anything else, so it loads while the run starts and the Glue job runs."""
+    if not forkable(Path(program_folder) / "train", environment.python):
         return None  # not a Python script: started directly, every time
-
-    def preloaded() -> list[str]:  # what `train` imports, its own modules aside
-        modules = imported_modules(program)
-        local = local_modules(program, modules)
-        return [m for m in modules if m.split(".")[0] not in local]
-
-    return children.forkserver(command[0], program,
-                               shared_environment(environment, base, threads), preloaded,
-                               work / "forkserver" / "train.log")
+    return image_fork_server(children, environment,
+                             shared_environment(environment, base, threads), program_folder,
+                             work / "forkserver" / "train.log")
 
 
 def _restore_checkpoints(job: TrainingJob, stores, definition: dict) -> str | None:

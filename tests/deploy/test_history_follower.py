@@ -115,3 +115,27 @@ def test_a_poll_reads_the_new_pages_newest_first_and_stops_at_a_known_event(sfn,
     assert [e.id for e in seen] == list(range(1, total + 1))  # each event once, in order
     paging.clear()
     assert follower.poll() == 0 and len(paging) == 1  # nothing new: one request
+
+
+def test_history_seconds_reads_the_history_less_often_than_the_status(sfn):
+    """``follow(history_seconds=...)`` (the local runner's: moto serializes the whole history on
+    every read) checks the status every poll, reads the history at most that often, and still
+    delivers every event before it returns."""
+    definition = _passes(3)
+    definition["States"]["Step 1"] = {"Type": "Wait", "Seconds": 1, "Next": "Step 2"}
+    execution = _start(sfn, "seldom", definition)
+    calls = []
+
+    def count(model, **_):
+        calls.append(model.name)
+
+    sfn.meta.events.register("before-call.sfn.*", count)
+    seen = []
+    outcome = HistoryFollower(sfn, execution, seen.append).follow(poll_seconds=0.02,
+                                                                  history_seconds=60)
+    sfn.meta.events.unregister("before-call.sfn.*", count)
+    statuses, reads = calls.count("DescribeExecution"), calls.count("GetExecutionHistory")
+    assert outcome.succeeded
+    assert [e.id for e in seen] == [e["id"] for e in _whole_history(sfn, execution)]
+    assert reads == 2  # when it started and when the execution had ended
+    assert statuses > 10  # the Wait of 1 s, checked every 0.02 s

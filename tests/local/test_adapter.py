@@ -131,3 +131,34 @@ def test_the_execution_start_time_is_iso_text_as_in_aws():
     assert described["status"] == "SUCCEEDED", described.get("cause")
     start = json.loads(json.loads(described["output"])["Text"])["StartTime"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", start), start
+
+
+def test_loading_the_adapter_leaves_motos_batch_and_ec2_unloaded_and_batch_still_mocks():
+    """moto's Task factory imports its Batch integration, whose package would load EC2's region
+    and instance-type tables (~0.9 s); the adapter imports the one module it needs alone. A later
+    use of moto's Batch mock gets the real package."""
+    import os
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, json\n"
+        "import mlops_dsl.local.adapter\n"
+        "loaded = {name: name in sys.modules for name in ('moto.batch', 'moto.ec2')}\n"
+        "utils = sys.modules['moto.batch.utils']\n"
+        "import boto3\n"
+        "from moto import mock_aws\n"
+        "with mock_aws():\n"
+        "    batch = boto3.client('batch', region_name='eu-west-1')\n"
+        "    answer = batch.describe_compute_environments()['computeEnvironments']\n"
+        "import moto.batch\n"
+        "print(json.dumps({'loaded': loaded, 'answer': answer,\n"
+        "                  'backends': hasattr(moto.batch, 'batch_backends'),\n"
+        "                  'same_utils': sys.modules['moto.batch.utils'] is utils}))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, AWS_ACCESS_KEY_ID="x",
+                                                AWS_SECRET_ACCESS_KEY="x"))
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts == {"loaded": {"moto.batch": False, "moto.ec2": False}, "answer": [],
+                     "backends": True, "same_utils": True}

@@ -9,6 +9,7 @@ import signal
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from local_helpers import gone, wait_for_file
@@ -167,17 +168,103 @@ def test_parallel_jobs_share_one_server_started_before_the_run(tmp_path, progres
 
     from mlops_dsl import metric
     from mlops_dsl.local import forkclient, pythons
+    from mlops_dsl.local.children import usable_cpus
+    from mlops_dsl.local.tuning import concurrency
 
     reads, launches = [], []
     real_read, real_launch = pythons.imported_modules, forkclient.ForkServer.launch
     monkeypatch.setattr(pythons, "imported_modules",
                         lambda program: reads.append(program) or real_read(program))
     monkeypatch.setattr(forkclient.ForkServer, "launch",
-                        lambda server: launches.append(server) or real_launch(server))
+                        lambda server, **how: launches.append(server) or real_launch(server,
+                                                                                      **how))
     blueprint = sample().with_(gate=metric("roc_auc") > 0.999)  # stop after tuning
-    blueprint = blueprint.with_(tuning=blueprint.tuning.with_(max_jobs=2, max_parallel_jobs=2))
+    blueprint = blueprint.with_(tuning=blueprint.tuning.with_(max_jobs=3, max_parallel_jobs=2))
     result = run(blueprint, tmp_path / "runs", progress)
     assert result.failed_state == "Metric below threshold", (result.error, result.cause)
     assert all(job.status == "Completed" for job in result.jobs.values())
-    assert [path.name for path in reads if path.name == "train"] == ["train"]
-    assert len(launches) == 1
+    assert len(result.jobs) == 3
+    # one server for the jobs; the model server's has its own when the jobs get fewer OpenMP
+    # threads than a fresh process would (every usable CPU), loaded after the jobs' one
+    _, threads = concurrency(2, 3)
+    expected = ["train.log"] if threads == usable_cpus() else ["train.log", "serve.log"]
+    assert [server.log.name for server in launches] == expected
+    # read once per server (the program folder's code: what it preloads), not once per job
+    assert [path.name for path in reads if path.name == "train"] == ["train"] * len(expected)
+
+
+@pytest.fixture()
+def slow_module(tmp_path):
+    """A module that takes a second to import, and the environment that finds it."""
+    folder = tmp_path / "modules"
+    folder.mkdir()
+    (folder / "slow_to_load.py").write_text("import time\ntime.sleep(1)\n")
+    return dict(os.environ, PYTHONPATH=str(folder))
+
+
+def test_a_server_asked_for_after_another_starts_once_that_one_has_loaded(
+        tmp_path, probe, slow_module):
+    first = ForkServer(sys.executable, probe, slow_module, ["slow_to_load"],
+                       tmp_path / "first.log").launch()
+    second = ForkServer(sys.executable, probe, dict(os.environ), ["numpy"],
+                        tmp_path / "second.log").launch(after=first)
+    try:
+        assert not (tmp_path / "second.log").exists()  # not started: the first is loading
+        assert first.ready()["preloaded"] == ["slow_to_load"]
+        assert second.ready()["preloaded"] == ["numpy"]
+        child, status, lines = run(Children(), probe, tmp_path / "job", server=second)
+        assert status == 0 and child.forked and json.loads(lines[0])["env"] == "job"
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_server_closed_before_its_turn_never_starts(tmp_path, probe, slow_module):
+    first = ForkServer(sys.executable, probe, slow_module, ["slow_to_load"],
+                       tmp_path / "first.log").launch()
+    second = ForkServer(sys.executable, probe, dict(os.environ), [],
+                        tmp_path / "second.log").launch(after=first)
+    second.close()
+    with pytest.raises(ForkServerError, match="closed before it started"):
+        second.ready()
+    first.ready()
+    time.sleep(0.3)  # when it would have started
+    first.close()
+    assert not (tmp_path / "second.log").exists()
+    child, status, _ = run(Children(), probe, tmp_path / "job", server=second)
+    assert status == 0 and not child.forked  # started fresh instead
+
+
+def test_environments_that_differ_only_in_an_unset_thread_count_share_a_server():
+    """OMP_NUM_THREADS of every usable CPU is OpenMP's default: the same as unset."""
+    from mlops_dsl.local.children import import_key, usable_cpus
+
+    base = {"PATH": "/bin", "HOME": "/home/x"}
+    every = dict(base, OMP_NUM_THREADS=str(usable_cpus()))
+    assert import_key(every) == import_key(base)
+    assert import_key(dict(base, OMP_NUM_THREADS=str(usable_cpus() + 1))) != import_key(base)
+    assert import_key(dict(base, OTHER="1")) != import_key(base)
+
+
+def test_the_batch_transforms_model_server_is_forked_like_the_training_jobs(
+        tmp_path, progress, monkeypatch):
+    """The transform's `serve` comes from a fork server that preloaded the program folder's
+    imports (with one job at a time, the jobs' own server), and answers as a fresh one does."""
+    from local_helpers import csv_rows, sample, small
+    from local_helpers import run as run_local
+
+    started = []
+    real_start = Children.start
+
+    def start(self, command, **how):
+        child = real_start(self, command, **how)
+        started.append((how["label"].split()[0], Path(command[-1]).name, child.forked))
+        return child
+
+    monkeypatch.setattr(Children, "start", start)
+    result = run_local(small(sample()), tmp_path / "runs", progress)
+    assert result.succeeded, progress.stream.getvalue()
+    assert ("training", "train", True) in started
+    assert ("server", "serve", True) in started
+    transform = next(iter(result.sagemaker.transforms.values()))
+    assert transform["rows"] == len(csv_rows(result.run_dir / "extracts" / "score" / "score.csv"))

@@ -36,20 +36,19 @@ def invocations() -> flask.Response:
 def _slow_invocations() -> flask.Response:'''
 
 
-def _container(tmp_path, old: str, new: str):
+def _container(tmp_path, name: str, old: str, new: str):
     """The shipped container, copied, with one program changed."""
     folder = tmp_path / "container"
     shutil.copytree(ROOT / "container", folder)
-    for program in (folder / "xgboost").iterdir():
-        text = program.read_text()
-        if old in text:
-            program.write_text(text.replace(old, new, 1))
-            return folder
-    raise AssertionError(f"{old!r} is in none of the container's programs")
+    program = folder / "xgboost" / name
+    text = program.read_text()
+    assert old in text, f"{old!r} is not in the container's {name}"
+    program.write_text(text.replace(old, new, 1))
+    return folder
 
 
 def test_a_scheduled_run_trains_on_the_schedules_object_and_syncs_checkpoints(tmp_path, progress):
-    container = _container(tmp_path, "    return 0\n\n\nif __name__", CHECKPOINTING)
+    container = _container(tmp_path, "train", "    return 0\n\n\nif __name__", CHECKPOINTING)
     lifecycle = sample("attrition_lifecycle")
     blueprint = small(lifecycle).with_(image=ByoImage(source=str(container),
                                                       name=lifecycle.image.name,
@@ -108,8 +107,9 @@ def test_a_request_past_the_transforms_bound_fails_the_state_with_states_timeout
 
 
 def test_a_transform_that_outruns_its_bound_is_stopped_and_the_run_fails(tmp_path, progress):
-    container = _container(tmp_path, '@app.route("/invocations", methods=["POST"])\n'
-                                     'def invocations() -> flask.Response:', SLOW_INVOCATIONS)
+    container = _container(tmp_path, "predictor.py",
+                           '@app.route("/invocations", methods=["POST"])\n'
+                           'def invocations() -> flask.Response:', SLOW_INVOCATIONS)
     lifecycle = sample("attrition_lifecycle")
     blueprint = small(lifecycle).with_(image=ByoImage(source=str(container),
                                                       name=lifecycle.image.name,
