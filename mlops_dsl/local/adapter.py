@@ -26,6 +26,11 @@ payload holding it then fails. ``routed`` converts it when an execution starts. 
 ``cause`` it is sent (moto/stepfunctions/responses.py passes only ``error`` on), so a rejection's
 reason would be lost; ``routed`` passes it on.
 
+And one saving: moto parses a definition with its ANTLR grammar twice, to validate it in
+CreateStateMachine and again when an execution starts (~0.3 s each for our workflows); within
+``routed`` the validation's parse, unused otherwise, is handed to the next execution of that
+definition (once: a later execution parses afresh, as the components keep per-run state).
+
 How: moto's ASL preprocessor picks the Task implementation with the module-level function
 ``state_task_for(resource)`` (moto/stepfunctions/parser/asl/parse/preprocessor.py); we swap that
 name (and ``ExecutionWorker._get_evaluation_environment``) for the time of the ``with`` block. Checked against moto 5.2.5 (pin ``moto[server]==5.2.5``):
@@ -89,6 +94,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceCallback)
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.parse import preprocessor
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -181,6 +187,25 @@ def _send_task_failure_with_cause(response):
     return EmptyResult()
 
 
+def _parsed_once(original):
+    """``AmazonStateLanguageParser.parse`` that keeps each parse it makes for the next call with
+    the same definition (then forgets it): CreateStateMachine's validation parses, the execution
+    that follows gets that parse instead of making its own."""
+    kept: dict[str, tuple] = {}
+    lock = threading.Lock()
+
+    def parse(definition: str):
+        with lock:
+            result = kept.pop(definition, None)
+        if result is None:
+            result = original(definition)
+            with lock:
+                kept[definition] = result
+        return result
+
+    return staticmethod(parse)
+
+
 @contextlib.contextmanager
 def routed(routes: dict[str, Route]):
     """Within the block, state machines parsed by moto send the integrations in ``routes`` to
@@ -203,13 +228,16 @@ def routed(routes: dict[str, Route]):
     if not _lock.acquire(blocking=False):
         raise RuntimeError("another local run is already routing this process's interpreter")
     original_failure = StepFunctionResponse.send_task_failure
+    original_parse = AmazonStateLanguageParser.__dict__["parse"]
     preprocessor.state_task_for = state_task_for
     ExecutionWorker._get_evaluation_environment = _with_text_start_time(original_environment)
     StepFunctionResponse.send_task_failure = _send_task_failure_with_cause
+    AmazonStateLanguageParser.parse = _parsed_once(original_parse.__func__)
     try:
         yield
     finally:
         preprocessor.state_task_for = original
         ExecutionWorker._get_evaluation_environment = original_environment
         StepFunctionResponse.send_task_failure = original_failure
+        AmazonStateLanguageParser.parse = original_parse
         _lock.release()

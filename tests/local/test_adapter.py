@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.parse import preprocessor
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from mlops_dsl.local.adapter import TaskFailed, integration_of, routed
@@ -104,6 +105,7 @@ def test_route_keys_are_the_integration_as_written_after_states():
 def test_the_hook_is_restored_and_the_block_is_not_reentrant():
     original = preprocessor.state_task_for
     environment = ExecutionWorker._get_evaluation_environment
+    parse = AmazonStateLanguageParser.__dict__["parse"]
     with routed({}):
         assert preprocessor.state_task_for is not original
         with pytest.raises(RuntimeError, match="already routing"):
@@ -111,6 +113,34 @@ def test_the_hook_is_restored_and_the_block_is_not_reentrant():
                 pass
     assert preprocessor.state_task_for is original
     assert ExecutionWorker._get_evaluation_environment is environment
+    assert AmazonStateLanguageParser.__dict__["parse"] is parse
+
+
+def test_an_execution_reuses_the_parse_of_its_validation_once(monkeypatch):
+    """CreateStateMachine's parse serves the execution that follows; a second execution of the
+    same definition parses afresh (the parsed components keep per-run state), and each one runs
+    its routed task."""
+    parses = []
+    real = AmazonStateLanguageParser.__dict__["parse"].__func__
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse",
+                        staticmethod(lambda text: parses.append(text) or real(text)))
+    calls = []
+    definition = {"StartAt": "T", "States": {"T": task("lambda:invoke", End=True)}}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        with routed({"lambda:invoke": lambda parameters, state: calls.append(state) or {}}):
+            arn = sfn.create_state_machine(name="m", definition=json.dumps(definition),
+                                           roleArn=ROLE)["stateMachineArn"]
+            statuses = []
+            for name in ("first", "second"):
+                execution = sfn.start_execution(stateMachineArn=arn, name=name)["executionArn"]
+                deadline = time.monotonic() + 30
+                while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
+                    assert time.monotonic() < deadline
+                    time.sleep(0.02)
+                statuses.append(sfn.describe_execution(executionArn=execution)["status"])
+    assert statuses == ["SUCCEEDED", "SUCCEEDED"] and calls == ["T", "T"]
+    assert len(parses) == 2  # the validation's (used by the first run) and the second run's
 
 
 def test_integration_of_names_conditions():
