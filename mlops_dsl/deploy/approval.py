@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..emit.approval_message import APPROVAL as APPROVAL_STATE
+from ..emit.approval_message import PACKAGE_ATTRIBUTE, REJECTION, TOKEN_ATTRIBUTE
 from .faults import DeployError, translate
-
-APPROVAL_STATE = "Wait for approval"  # emit.production.APPROVAL
-TOKEN_ATTRIBUTE, PACKAGE_ATTRIBUTE = "task_token", "model_package"
-REJECTION = "Rejected"
 
 
 @dataclass(frozen=True)

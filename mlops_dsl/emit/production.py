@@ -11,11 +11,11 @@ from ..model.layout import METADATA_PREFIX
 from ..model.names import ROLLOUT_ALARMS
 from ..model.production import APPROVAL_TIMEOUT_SECONDS
 from . import names as n
+from .approval_message import APPROVAL, PACKAGE_ATTRIBUTE, REJECTION, TOKEN_ATTRIBUTE
 from .sdk import Catch, Choice, ChoiceRule, Fail, Pass
 from .tasks import cloudwatch, sagemaker, sns
 
 REGISTER = "Register model"
-APPROVAL = "Wait for approval"
 REJECTED = "Model rejected"
 APPROVAL_TIMED_OUT = "Approval timed out"
 GATE_MISS = "Notify gate miss"
@@ -27,9 +27,6 @@ NO_ROLLBACK_REASON = "No reason given"
 
 JOB = "$.names.JobName"
 OBJECTIVE = "$.tuning.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric"
-REJECTION = "Rejected"  # the error `python -m mlops_dsl approve --reject` sends (SendTaskFailure)
-TOKEN_ATTRIBUTE = "task_token"  # the approval message's attributes `approve` reads back
-PACKAGE_ATTRIBUTE = "model_package"
 
 
 def registration(build, pipeline: Pipeline, image, next_step):

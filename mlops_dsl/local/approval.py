@@ -17,7 +17,7 @@ import select
 import sys
 from dataclasses import dataclass
 
-from ..emit.production import PACKAGE_ATTRIBUTE
+from ..emit.approval_message import PACKAGE_ATTRIBUTE
 from ..emit.tasks import sns as tasks
 from ..errors import BlueprintError, Problem
 from .context import Fake, RunContext

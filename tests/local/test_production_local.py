@@ -11,7 +11,7 @@ from local_helpers import ROOT, run, sample, small
 
 from mlops_dsl import ModelRegistry, Notifications, Rollout, metric
 from mlops_dsl.compiler import compile_blueprint
-from mlops_dsl.emit.production import REJECTION
+from mlops_dsl.emit.approval_message import REJECTION
 from mlops_dsl.errors import BlueprintError
 from mlops_dsl.local.approval import Decision
 from mlops_dsl.local.notifications import RUN_LOG, WORKSPACE_LOG, status_rule, transform
