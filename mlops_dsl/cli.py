@@ -36,6 +36,20 @@ def report(error: BlueprintError) -> None:
         print(f"{found}; nothing was written.", file=sys.stderr)
 
 
+def missing_dependency(error: BaseException) -> str | None:
+    """What to say when a library mlops_dsl needs cannot be imported by this Python (an install
+    problem, not a bug: e.g. ``python3 -m mlops_dsl`` run outside the environment it was
+    installed in); None for any other error. A blueprint's own failed import never gets here:
+    the loader reports it at the blueprint's line."""
+    name = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
+    if not name or name.split(".")[0] == __package__:
+        return None
+    return (f"this Python ({sys.executable}) cannot import {name.split('.')[0]!r}, which "
+            f"mlops_dsl needs: install mlops_dsl's dependencies into it ({sys.executable} -m pip "
+            f"install -e '.[local]' in a checkout; '[local]' adds what `run --local` needs), or "
+            f"use the Python of the environment mlops_dsl was installed in")
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict]:
     parser = argparse.ArgumentParser(
         prog=_prog(),
@@ -66,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the last line of defence: no raw traceback
         if os.environ.get("MLOPS_DSL_DEBUG"):
             raise
+        missing = missing_dependency(error)
+        if missing:
+            print(f"error: {missing}", file=sys.stderr)
+            return exit_codes.FAILED
         print(f"internal error: {type(error).__name__}: {escape(clip(str(error), 500))}\n"
               "This is a bug in mlops_dsl; rerun with MLOPS_DSL_DEBUG=1 for the traceback.",
               file=sys.stderr)

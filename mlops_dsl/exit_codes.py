@@ -13,7 +13,8 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
 MEANINGS = {
     OK: "success (for `run`, the workflow succeeded)",
     FAILED: "a failure: AWS refused or could not be reached, the run failed, the change set was "
-            "declined, or an unexpected error (a bug, and the message says so)",
+            "declined, a library mlops_dsl needs is not installed in this Python, or an "
+            "unexpected error (a bug, and the message says so)",
     INVALID: "an invalid blueprint or config (every problem is listed)",
     INTERRUPTED: "interrupted (Ctrl-C)",
 }

@@ -182,6 +182,32 @@ def test_unexpected_failure_exits_1_without_traceback(project, cli, monkeypatch)
     assert "rerun with MLOPS_DSL_DEBUG=1" in err and "Traceback" not in err
 
 
+def test_a_missing_dependency_is_named_with_the_install_command_not_called_a_bug(tmp_path):
+    """``python3 -m mlops_dsl`` outside the environment it was installed in: troposphere (the
+    compile's) cannot be imported. A real process, with an import hook that hides it."""
+    program = textwrap.dedent(f"""\
+        import sys
+
+        class Hide:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "troposphere":
+                    raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+                return None
+
+        sys.meta_path.insert(0, Hide())
+        from mlops_dsl.cli import main
+        sys.exit(main(["compile", {str(ROOT / "blueprints" / "attrition.py")!r},
+                       "--out", {str(tmp_path / "out")!r}]))
+        """)
+    env = {k: v for k, v in os.environ.items() if k != "MLOPS_DSL_DEBUG"}
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=tmp_path)
+    assert done.returncode == exit_codes.FAILED, done.stderr
+    assert "cannot import 'troposphere', which mlops_dsl needs" in done.stderr
+    assert f"{sys.executable} -m pip install -e '.[local]'" in done.stderr
+    assert "bug" not in done.stderr and "Traceback" not in done.stderr
+
+
 def test_ctrl_c_exits_130_with_one_line(project, cli, monkeypatch):
     import mlops_dsl.compiler
 
