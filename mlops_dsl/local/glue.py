@@ -22,6 +22,7 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,32 +65,6 @@ def _job(resource: dict, script: Path, wheels: list[str]) -> _Job:
                 else SPARK_PYTHON.get(glue_version), command.get("Name", "pythonshell"))
 
 
-class _Choosing:
-    """``find_python`` for a job, started with the run's in-process AWS: it runs the candidate
-    interpreters (a failing pyenv shim alone takes ~0.3 s), which then overlaps moto's start
-    instead of delaying the Glue state."""
-
-    def __init__(self, job: _Job, env: dict):
-        self._job, self._env = job, env
-        self._choice = self._error = None
-        self._thread = threading.Thread(target=self._find, daemon=True,
-                                        name=f"find python{job.python_version}")
-        self._thread.start()
-
-    def _find(self) -> None:
-        try:
-            self._choice = find_python(self._job.python_version, self._job.script, self._env,
-                                       f"the Glue {self._job.kind} job")
-        except BaseException as error:  # noqa: BLE001 - raised where the choice is used
-            self._error = error
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._choice
-
-
 class LocalGlue(Fake):
     """Runs the pipeline's Glue jobs from their scripts (the transform, and the drift check when
     the blueprint has one); each run works in ``work/glue/<run id>/``."""
@@ -113,8 +88,15 @@ class LocalGlue(Fake):
         self.facts = context.facts
         self.env = context.env
         self.crawled: list[str] = []
-        self._choosing = {name: _Choosing(job, self.job_env(job)) for name, job in
-                          self.jobs.items() if job.python_version and "." in job.python_version}
+        # find_python for each job now, in a thread: it runs the candidate interpreters (a
+        # failing pyenv shim alone takes ~0.3 s), which then overlaps moto's start instead of
+        # delaying the Glue state
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="find python")
+        self._choosing = {name: pool.submit(find_python, job.python_version, job.script,
+                                            self.job_env(job), f"the Glue {job.kind} job")
+                          for name, job in self.jobs.items()
+                          if job.python_version and "." in job.python_version}
+        pool.shutdown(wait=False)  # the futures still run; the pool takes no more
 
     def start_crawler(self, parameters: dict, state: str) -> dict:
         name = parameters.get("Name")

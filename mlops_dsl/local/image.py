@@ -66,16 +66,20 @@ def command_for(program: Path, python: str | None = None) -> list[str]:
 PROGRAMS = ("train", "serve")
 
 
-def fork_server(children, environment, server_env: dict, program_folder: Path, log: Path):
-    """The run's fork server for the image's Python programs (``train``, ``serve``: callers
-    check ``forkable``), started on first use; None when fork servers are off. It preloads what
-    the folder's code imports, its own modules aside: ``train``, ``serve`` and every ``*.py``
-    beside them (``predictor.py``'s libraries). ``server_env`` is the programs' environment
-    without their per-program variables; ``children.forkserver`` shares one server between
-    programs whose environments agree on what libraries read when they load."""
+def fork_server(children, environment, server_env: dict, program_folder: Path, program: str,
+                work: Path):
+    """The run's fork server for the image's ``program`` (``train`` or ``serve``), started on
+    first use; None when that program is missing or not a Python script under the programs'
+    interpreter, or fork servers are off. It preloads what the folder's code imports, its own
+    modules aside: ``train``, ``serve`` and every ``*.py`` beside them (``predictor.py``'s
+    libraries). ``server_env`` is the program's environment without its per-program variables;
+    ``children.forkserver`` shares one server between programs whose environments agree on what
+    libraries read when they load (its log is ``work/forkserver/<program>.log`` of the first)."""
     from .pythons import imported_modules, local_modules
 
     folder = Path(program_folder)
+    if not (folder / program).is_file() or not forkable(folder / program, environment.python):
+        return None  # started directly, every time
 
     def preloaded() -> list[str]:
         files = [folder / name for name in PROGRAMS if (folder / name).is_file()]
@@ -84,7 +88,8 @@ def fork_server(children, environment, server_env: dict, program_folder: Path, l
         local = local_modules(folder / PROGRAMS[0], modules)
         return [module for module in modules if module.split(".")[0] not in local]
 
-    return children.forkserver(environment.python, folder, server_env, preloaded, log)
+    return children.forkserver(environment.python, folder, server_env, preloaded,
+                               work / "forkserver" / f"{program}.log")
 
 
 def forkable(program: Path, python: str) -> bool:

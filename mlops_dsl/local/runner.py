@@ -280,8 +280,9 @@ class _Run:
         try:
             LocalTuner.prepare(self.pipeline, children, self.environment, base, self.program,
                                self.run_dir / "work")
-            LocalSageMaker.prepare(self.definition, children, self.environment, base,
-                                   self.program, self.run_dir / "work")
+            LocalSageMaker.prepare({api for _, api in task_integrations(self.definition)},
+                                   children, self.environment, base, self.program,
+                                   self.run_dir / "work")
             return self._execute(began, children, signals, base)
         except KeyboardInterrupt:  # while moto was loading, before the execution could start
             with signals.shielded():

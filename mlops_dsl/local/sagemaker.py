@@ -82,11 +82,11 @@ class LocalSageMaker(Fake):
         return {"ModelArn": self.arn("model", name)}
 
     @staticmethod
-    def prepare(definition: dict, children, environment, base: dict, program, work) -> None:
-        """Get ready before the run starts: when the workflow has a batch transform, start the
-        fork server its model server will come from (it imports while the run goes on)."""
-        if any(state.get("Resource", "").endswith(":::" + tasks.CreateTransformJobSync.API)
-               for state in (definition.get("States") or {}).values()):
+    def prepare(integrations: set, children, environment, base: dict, program, work) -> None:
+        """Get ready before the run starts: when the workflow's ``integrations`` include a batch
+        transform, start the fork server its model server will come from (it imports while the
+        run goes on)."""
+        if tasks.CreateTransformJobSync.API in integrations:
             serving_fork_server(children, environment, base, program, work)
 
     def _serve_model(self, model_name: str, folder: Path, port: int | None = None,

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .image import command_for, forkable
+from .image import command_for
 from .image import fork_server as image_fork_server
 
 HOST = "127.0.0.1"
@@ -56,13 +56,9 @@ def unpack_model(archive: Path, sandbox: Path) -> Path:
 
 def fork_server(children, environment, base: dict, program_folder: Path, work: Path):
     """The run's fork server for the ``serve`` program (``image.fork_server``: the training
-    jobs' when their environments agree; None when it is not a Python program, or fork
-    servers are off), started on first use with the servers' environment ``base``."""
-    program = Path(program_folder) / "serve"
-    if not program.is_file() or not forkable(program, environment.python):
-        return None
+    jobs' when their environments agree), with the servers' environment ``base``."""
     return image_fork_server(children, environment, environment.environ(base), program_folder,
-                             work / "forkserver" / "serve.log")
+                             "serve", work)
 
 
 class Server:
@@ -79,7 +75,7 @@ class Server:
         self.opt_ml = Path(opt_ml)
         self.port = free_port(port)
         self.workers = workers
-        self.fork_server = fork_server  # forkclient.ForkServer for `serve`, or None
+        self.fork_server = fork_server  # fork_server(...) for `serve`, or None: a fresh process
         self.url = f"http://{HOST}:{self.port}"
         self.log_path = self.opt_ml / "serve.log"
         self.child = None  # children.Child
@@ -100,10 +96,9 @@ class Server:
         env = self.environment.environ(dict(self.base, OPT_ML=str(self.opt_ml),
                                             SERVE_BIND=f"{HOST}:{self.port}",
                                             MODEL_SERVER_WORKERS=str(self.workers)))
-        command = self.command()
-        forked = self.fork_server if command[1:2] == [str(self.program / "serve")] else None
-        self.child = self.children.start(command, log=self.log_path, env=env, cwd=self.opt_ml,
-                                         label=f"server {self.url}", server=forked)
+        self.child = self.children.start(self.command(), log=self.log_path, env=env,
+                                         cwd=self.opt_ml, label=f"server {self.url}",
+                                         server=self.fork_server)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.child.returncode is not None:

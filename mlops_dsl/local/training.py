@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .fake import now
-from .image import command_for, forkable
+from .image import command_for
 from .image import fork_server as image_fork_server
 from .stores import split_uri
 
@@ -117,14 +117,12 @@ def shared_environment(environment, base: dict, threads: int) -> dict:
 
 def fork_server(children, environment, base: dict, program_folder: Path, work: Path,
                 threads: int):
-    """The run's fork server for the ``train`` program (``image.fork_server``; None when it is
-    not a Python program, or fork servers are off), started on first use: the runner starts it
-    before anything else, so it loads while the run starts and the Glue job runs."""
-    if not forkable(Path(program_folder) / "train", environment.python):
-        return None  # not a Python script: started directly, every time
+    """The run's fork server for the ``train`` program (``image.fork_server``), started on first
+    use: the runner starts it before anything else, so it loads while the run starts and the
+    Glue job runs."""
     return image_fork_server(children, environment,
                              shared_environment(environment, base, threads), program_folder,
-                             work / "forkserver" / "train.log")
+                             "train", work)
 
 
 def _restore_checkpoints(job: TrainingJob, stores, definition: dict) -> str | None:
